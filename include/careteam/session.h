@@ -1,0 +1,71 @@
+/* A staff member's working session: one database connection, the staff row
+ * of the PostgreSQL role it logged in as, and the organization in use. The
+ * ui and cli layers reach the database only through a session. */
+#ifndef CARETEAM_SESSION_H
+#define CARETEAM_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "careteam/config.h"
+#include "careteam/outcome.h"
+
+enum ct_access {
+	CT_ACCESS_READ_ONLY,
+	CT_ACCESS_CLINICIAN,
+	CT_ACCESS_ADMIN,
+};
+
+struct ct_session {
+	struct ct_db *db;
+	int max_retries;
+	int64_t staff_id;
+	char staff_name[256];
+	int64_t organization_id;
+	char organization_code[64];
+	char organization_name[256];
+	enum ct_access access;
+};
+
+/* Connects with the configured conninfo and picks the organization:
+ * org_code when not NULL, else config->default_organization when set, else
+ * the only membership. Returns CT_ORGANIZATION_REQUIRED when several
+ * memberships leave the choice open, CT_ORGANIZATION_NOT_FOUND when the
+ * requested code is not one of them, and CT_NOT_STAFF when current_user has
+ * no staff row. On failure the session holds no connection. */
+enum ct_outcome ct_session_open(const struct ct_config *config,
+				const char *org_code,
+				struct ct_session *session,
+				struct ct_error *err);
+
+/* Connects without a staff identity, for migrate and seed-demo. */
+enum ct_outcome ct_session_open_maintenance(const struct ct_config *config,
+					    struct ct_session *session,
+					    struct ct_error *err);
+
+void ct_session_close(struct ct_session *session);
+
+/* Applies pending schema migrations; *applied is how many. */
+enum ct_outcome ct_session_migrate(struct ct_session *session, int *applied,
+				   struct ct_error *err);
+
+/* Loads the synthetic demo data set: organizations, staff, providers,
+ * patients and care teams, all invented. The role running it becomes staff
+ * in every demo organization. Refuses (CT_CONFLICT_DUPLICATE) when demo data
+ * is already there. */
+enum ct_outcome ct_session_seed_demo(struct ct_session *session,
+				     struct ct_error *err);
+
+/* Returns the socket to poll for asynchronous results, or -1. */
+int ct_session_socket(const struct ct_session *session);
+
+/* Reconnects a session whose connection was lost. */
+enum ct_outcome ct_session_reconnect(struct ct_session *session,
+				     struct ct_error *err);
+
+bool ct_session_connected(const struct ct_session *session);
+
+/* Returns the round trips sent on this session, for tests and benchmarks. */
+unsigned long ct_session_round_trips(const struct ct_session *session);
+
+#endif
