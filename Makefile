@@ -23,11 +23,11 @@ TEST_PACKAGES = cmocka vterm
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PACKAGES))
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PACKAGES))
 TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PACKAGES))
-TEST_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PACKAGES)) -lutil -lm
+TEST_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PACKAGES)) -lutil -lm -pthread
 
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2
-CPPFLAGS += -Iinclude -I$(BUILD)/gen -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE \
+CPPFLAGS += -Iinclude -I$(BUILD)/gen \
 	-DCT_VERSION='"$(VERSION)"'
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c17 $(WARNINGS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP

@@ -28,7 +28,7 @@ struct ct_assignment {
 	char *provider_name;
 	char *specialty;
 	long primary_panel_size;
-	char *assigned_at; /* ISO 8601 timestamp as the server wrote it */
+	char *assigned_at; /* YYYY-MM-DD HH:MM, the session's time zone */
 	char *assigned_by;
 	bool removed;
 	char *removed_at; /* "" while active */

@@ -89,4 +89,8 @@ PGconn *ct_db_pgconn(struct ct_db *db);
 enum ct_outcome ct_db_migrate(struct ct_db *db, int *applied,
 			      struct ct_error *err);
 
+/* Loads the synthetic demo data set compiled into the program, in one
+ * transaction. Returns CT_DEMO_ALREADY_LOADED when it is there already. */
+enum ct_outcome ct_db_load_demo(struct ct_db *db, struct ct_error *err);
+
 #endif

@@ -6,18 +6,18 @@
 
 /* X(enum name, log name, exit status, message, detail)
  *
- * detail, when not NULL, is a printf format that names who stands behind
- * the outcome. Its arguments are, in order, the provider's name, the staff
- * member's name and the time (%1$s, %2$s, %3$s). */
+ * detail, when not NULL, is a sentence template that names who stands
+ * behind the outcome. {provider}, {staff} and {time} stand for the
+ * provider's name, the staff member's name and the time of the change. */
 #define CT_OUTCOMES(X)                                                         \
 	X(CT_OK, "ok", 0, "Done.", NULL)                                           \
 	X(CT_CONFLICT_PRIMARY, "conflict_primary", 3,                              \
 	  "The patient already has a PRIMARY provider. Another user may have "     \
 	  "just assigned one. Refresh and try again.",                             \
-	  "%1$s was made PRIMARY by %2$s at %3$s.")                                \
+	  "{provider} was made PRIMARY by {staff} at {time}.")                                \
 	X(CT_CONFLICT_DUPLICATE, "conflict_duplicate", 3,                          \
 	  "The provider is already on this patient's care team.",                  \
-	  "%1$s was added by %2$s at %3$s.")                                       \
+	  "{provider} was added to the team by {staff} at {time}.")                                       \
 	X(CT_CONFLICT_NO_PRIMARY, "conflict_no_primary", 3,                        \
 	  "The patient has no PRIMARY provider to replace. Another user may "      \
 	  "have just removed it. Refresh and try again.",                          \
@@ -28,7 +28,7 @@
 	  NULL)                                                                    \
 	X(CT_STALE, "stale", 3,                                                    \
 	  "The care team changed after you loaded it. Refresh and try again.",     \
-	  "It was last changed by %2$s at %3$s.")                                  \
+	  "It was last changed by {staff} at {time}.")                                  \
 	X(CT_UNCHANGED, "unchanged", 3,                                            \
 	  "Nothing changed: the provider already has that role.", NULL)            \
 	X(CT_PROVIDER_INACTIVE, "provider_inactive", 3,                            \
@@ -62,9 +62,11 @@
 	  NULL)                                                                    \
 	X(CT_MIGRATION_CHANGED, "migration_changed", 1,                            \
 	  "An applied migration file has changed since it was applied.", NULL)     \
+	X(CT_DEMO_ALREADY_LOADED, "demo_already_loaded", 1,                        \
+	  "The demo data is already loaded.", NULL)                                \
 	X(CT_DB_UNAVAILABLE, "db_unavailable", 5,                                  \
-	  "The database is unavailable. Nothing was saved. Check the connection "  \
-	  "and try again.",                                                        \
+	  "The database is unavailable. Check the connection, refresh, and try "   \
+	  "again.",                                                                \
 	  NULL)                                                                    \
 	X(CT_DB_ERROR, "db_error", 1,                                              \
 	  "The database reported an unexpected error. Nothing was saved.", NULL)   \
@@ -103,7 +105,7 @@ const char *ct_outcome_name(enum ct_outcome outcome);
  * or configuration, 3 conflict, 4 not found, 5 database unavailable. */
 int ct_outcome_exit_status(enum ct_outcome outcome);
 
-/* Returns the detail format for an outcome, or NULL. */
+/* Returns the detail template for an outcome, or NULL. */
 const char *ct_outcome_detail_format(enum ct_outcome outcome);
 
 /* Returns whether the outcome is a conflict that a refresh may resolve. */

@@ -55,6 +55,9 @@ bool ct_patients_search_pending(const struct ct_session *session);
 
 void ct_patient_list_free(struct ct_patient_list *list);
 
+/* Frees the strings of one patient and clears it. */
+void ct_patient_free(struct ct_patient *patient);
+
 /* Returns whether text is a valid calendar date written YYYY-MM-DD. */
 bool ct_date_is_valid(const char *text);
 
