@@ -33,6 +33,17 @@ static void copy_libpq_message(char *buffer, size_t size, const char *message)
 		buffer[--length] = '\0';
 }
 
+/* libpq prints notices to stderr by default, which would garble the TUI's
+ * screen, so they go to the log instead. */
+static void log_notice(void *unused, const char *message)
+{
+	char text[256];
+
+	(void)unused;
+	copy_libpq_message(text, sizeof(text), message);
+	ct_log(CT_LOG_DEBUG, "db_notice", "text=\"%s\"", text);
+}
+
 static enum ct_outcome set_isolation(struct ct_db *db, struct ct_error *err)
 {
 	const char *sql = db->isolation == CT_ISOLATION_SERIALIZABLE
@@ -104,6 +115,7 @@ enum ct_outcome ct_db_connect(const struct ct_db_options *options,
 		return outcome;
 	}
 
+	PQsetNoticeProcessor(db->conn, log_notice, NULL);
 	outcome = set_isolation(db, err);
 	if (outcome != CT_OK) {
 		ct_db_close(db);
