@@ -1,6 +1,12 @@
 /* A patient's care team: loading it, and the four writes. Each write is one
  * round trip to a server-side function that locks the patient, re-checks
- * the care-team rules and applies the change in one transaction. */
+ * the care-team rules and applies the change in one transaction.
+ *
+ * When the connection drops while a write is in flight, the write is never
+ * sent again blindly. The data layer reconnects and settles it by its
+ * idempotency key: the outcome is then the write's own (it was applied),
+ * CT_NOT_APPLIED (it was not, and now never will be), or CT_OUTCOME_UNKNOWN
+ * when the server cannot be reached to ask. */
 #ifndef CARETEAM_CARE_TEAM_H
 #define CARETEAM_CARE_TEAM_H
 
@@ -67,6 +73,10 @@ struct ct_write_request {
 	const char *reason; /* remove and reassign-primary */
 	/* The care_team_version the user saw, or CT_VERSION_ANY. */
 	int64_t expected_version;
+	/* 32 lowercase hex digits naming this write, or NULL to have one
+	 * generated. Sending the same key again returns the first result
+	 * instead of writing twice. */
+	const char *idempotency_key;
 };
 
 struct ct_write_result {
@@ -86,6 +96,10 @@ struct ct_write_result {
 	/* True when the database's unique index, not the re-check, caught
 	 * the conflict. */
 	bool caught_by_constraint;
+	/* True when the reply was lost and the outcome was looked up by the
+	 * idempotency key after reconnecting. */
+	bool settled;
+	char idempotency_key[33];
 	struct ct_error error;
 };
 

@@ -64,6 +64,15 @@
 	  "An applied migration file has changed since it was applied.", NULL)     \
 	X(CT_DEMO_ALREADY_LOADED, "demo_already_loaded", 1,                        \
 	  "The demo data is already loaded.", NULL)                                \
+	X(CT_NOT_APPLIED, "not_applied", 5,                                        \
+	  "The connection was lost before the change was saved. Nothing was "      \
+	  "saved. Refresh and try again.",                                         \
+	  NULL)                                                                    \
+	X(CT_OUTCOME_UNKNOWN, "outcome_unknown", 5,                                \
+	  "The connection was lost while saving, and careteam could not check "    \
+	  "whether the change was saved. Refresh to see the care team before "     \
+	  "trying again.",                                                         \
+	  NULL)                                                                    \
 	X(CT_DB_UNAVAILABLE, "db_unavailable", 5,                                  \
 	  "The database is unavailable. Check the connection, refresh, and try "   \
 	  "again.",                                                                \

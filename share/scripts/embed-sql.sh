@@ -18,7 +18,7 @@ index=0
 migrations=''
 seed=''
 for file in "$@"; do
-	echo "static const char sql_$index[] = {"
+	echo "static const char sql_${index}[] = {"
 	emit_bytes "$file"
 	echo '};'
 	size=$(wc -c < "$file" | tr -d ' ')

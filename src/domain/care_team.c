@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 
 #include "careteam/db.h"
 #include "careteam/log.h"
@@ -211,23 +212,26 @@ enum write_kind {
 };
 
 struct write_spec {
-	const char *action; /* for log lines */
-	const char *sql;
-	bool takes_role; /* otherwise the third parameter is the reason */
+	const char *action; /* careteam.write's action, also in log lines */
+	bool takes_role;    /* otherwise the argument is the reason */
 };
-
-#define WRITE_SQL(function)                                                    \
-	"SELECT outcome, assignment_id, care_team_version, other_provider,"    \
-	" other_staff, to_char(other_at, 'YYYY-MM-DD HH24:MI')"                \
-	" FROM careteam." function "($1, $2, $3, $4, $5)"
 
 static const struct write_spec write_specs[] = {
-	[WRITE_ASSIGN] = {"assign", WRITE_SQL("assign"), true},
-	[WRITE_REMOVE] = {"remove", WRITE_SQL("remove"), false},
-	[WRITE_SET_ROLE] = {"set_role", WRITE_SQL("set_role"), true},
-	[WRITE_REASSIGN_PRIMARY] = {"reassign_primary",
-				    WRITE_SQL("reassign_primary"), false},
+	[WRITE_ASSIGN] = {"assign", true},
+	[WRITE_REMOVE] = {"remove", false},
+	[WRITE_SET_ROLE] = {"set_role", true},
+	[WRITE_REASSIGN_PRIMARY] = {"reassign_primary", false},
 };
+
+static const char write_sql[] =
+	"SELECT outcome, assignment_id, care_team_version, other_provider,"
+	" other_staff, to_char(other_at, 'YYYY-MM-DD HH24:MI')"
+	" FROM careteam.write($1, $2, $3, $4, $5, $6, $7)";
+
+static const char settle_sql[] =
+	"SELECT outcome, assignment_id, care_team_version, other_provider,"
+	" other_staff, to_char(other_at, 'YYYY-MM-DD HH24:MI')"
+	" FROM careteam.settle_write($1, $2)";
 
 /* The outcome column of careteam.write_result. */
 static const struct {
@@ -246,6 +250,7 @@ static const struct {
 	{"duplicate", CT_CONFLICT_DUPLICATE},
 	{"no_primary", CT_CONFLICT_NO_PRIMARY},
 	{"stale", CT_STALE},
+	{"abandoned", CT_NOT_APPLIED},
 };
 
 enum write_column {
@@ -343,41 +348,109 @@ static void log_write(const struct ct_session *session, enum write_kind kind,
 	       result->attempts);
 }
 
+static bool is_idempotency_key(const char *key)
+{
+	size_t i;
+
+	for (i = 0; key[i] != '\0'; i++) {
+		if (!((key[i] >= '0' && key[i] <= '9') ||
+		      (key[i] >= 'a' && key[i] <= 'f')))
+			return false;
+	}
+	return i == 32;
+}
+
+static enum ct_outcome choose_key(const struct ct_write_request *request,
+				  struct ct_write_result *out)
+{
+	unsigned char bytes[16];
+	size_t i;
+
+	if (request->idempotency_key != NULL) {
+		if (!is_idempotency_key(request->idempotency_key))
+			return ct_error_set(&out->error, CT_INVALID_INPUT,
+					    "an idempotency key is 32 "
+					    "lowercase hex digits");
+		snprintf(out->idempotency_key, sizeof(out->idempotency_key),
+			 "%s", request->idempotency_key);
+		return CT_OK;
+	}
+	if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes))
+		return ct_error_set(&out->error, CT_SYSTEM_ERROR,
+				    "getrandom failed");
+	for (i = 0; i < sizeof(bytes); i++)
+		snprintf(out->idempotency_key + 2 * i, 3, "%02x", bytes[i]);
+	return CT_OK;
+}
+
+/* Looks the write up by its key after its reply was lost. The server
+ * waits for the write's transaction if it is still running, and fences
+ * the key if the write never got that far, so the answer is final. */
+static void settle(struct ct_session *session, const char *org,
+		   struct ct_write_result *out)
+{
+	const char *params[] = {org, out->idempotency_key};
+	struct ct_error err;
+	PGresult *result;
+
+	out->settled = true;
+	if (ct_db_reconnect(session->db, &err) != CT_OK ||
+	    ct_db_query(session->db, settle_sql, 2, params, &result, &err) !=
+		    CT_OK) {
+		out->outcome = CT_OUTCOME_UNKNOWN;
+		out->error.outcome = CT_OUTCOME_UNKNOWN;
+		return;
+	}
+	decode_write(result, out);
+	PQclear(result);
+	ct_log(CT_LOG_WARNING, "write_settled", "key=%s outcome=%s",
+	       out->idempotency_key, ct_outcome_name(out->outcome));
+}
+
 static enum ct_outcome run_write(struct ct_session *session,
 				 enum write_kind kind,
 				 const struct ct_write_request *request,
 				 struct ct_write_result *out)
 {
 	char org[32], version[32];
-	const char *params[5];
+	const char *params[7];
 	PGresult *result;
+	unsigned long trips_before;
 
 	memset(out, 0, sizeof(*out));
 	out->care_team_version = -1;
 	out->outcome = validate_request(kind, request, &out->error);
+	if (out->outcome == CT_OK)
+		out->outcome = choose_key(request, out);
 	if (out->outcome != CT_OK)
 		return out->outcome;
 
 	snprintf(org, sizeof(org), "%lld", (long long)session->organization_id);
 	snprintf(version, sizeof(version), "%lld",
 		 (long long)request->expected_version);
-	params[0] = org;
-	params[1] = request->mrn;
-	params[2] = request->npi;
-	params[3] = write_specs[kind].takes_role ? ct_role_name(request->role)
+	params[0] = write_specs[kind].action;
+	params[1] = org;
+	params[2] = request->mrn;
+	params[3] = request->npi;
+	params[4] = write_specs[kind].takes_role ? ct_role_name(request->role)
 						 : request->reason;
-	params[4] = request->expected_version == CT_VERSION_ANY ? NULL
+	params[5] = request->expected_version == CT_VERSION_ANY ? NULL
 								: version;
+	params[6] = out->idempotency_key;
 
-	out->outcome = ct_db_query_retry(session->db, write_specs[kind].sql, 5,
-					 params, &result, &out->attempts,
-					 &out->error);
+	trips_before = ct_db_round_trips(session->db);
+	out->outcome = ct_db_query_retry(session->db, write_sql, 7, params,
+					 &result, &out->attempts, &out->error);
 	if (out->outcome == CT_OK) {
 		decode_write(result, out);
 		PQclear(result);
 	} else if (out->outcome == CT_CONFLICT_PRIMARY ||
 		   out->outcome == CT_CONFLICT_DUPLICATE) {
 		out->caught_by_constraint = true;
+	} else if (out->outcome == CT_DB_UNAVAILABLE &&
+		   ct_db_round_trips(session->db) > trips_before) {
+		/* The statement was sent, so it may have committed. */
+		settle(session, org, out);
 	}
 	log_write(session, kind, request, out);
 	return out->outcome;

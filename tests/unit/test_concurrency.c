@@ -361,7 +361,26 @@ static void test_lost_connection_typed(void **state)
 	ct_test_sql(fixture->admin, "SELECT pg_terminate_backend(%d)",
 		    session_pid(&session));
 
+	/* The statement was sent on a dead connection, so the data layer
+	 * reconnected and settled it by key: it was not applied, and the
+	 * fence means it never will be. */
 	assert_int_equal(ct_care_team_assign(&session, &request, &result),
+			 CT_NOT_APPLIED);
+	assert_true(result.settled);
+	assert_int_equal(result.attempts, 1);
+	assert_string_equal(
+		ct_test_sql_value(fixture->admin,
+				  "SELECT outcome FROM careteam.write_receipts"
+				  " WHERE organization_id = %lld AND"
+				  " idempotency_key = '%s'",
+				  (long long)fixture->org.id,
+				  result.idempotency_key),
+		"abandoned");
+
+	ct_test_sql(fixture->admin, "SELECT pg_terminate_backend(%d)",
+		    session_pid(&session));
+	/* A read is not settled: it reports the lost connection. */
+	assert_int_equal(ct_patients_search(&session, "nobody", 5, &list, &err),
 			 CT_DB_UNAVAILABLE);
 	assert_false(ct_session_connected(&session));
 

@@ -544,6 +544,38 @@ static void test_provider_list_panel_size(void **state)
 	ct_provider_list_free(&list);
 }
 
+static void test_idempotency_key_replayed(void **state)
+{
+	struct rules_fixture *fixture = *state;
+	const char *mrn = new_patient(fixture);
+	const char *key = "0123456789abcdef0123456789abcdef";
+	struct ct_write_request request = {
+		.mrn = mrn,
+		.npi = "1000000001",
+		.role = CT_ROLE_PRIMARY,
+		.expected_version = CT_VERSION_ANY,
+		.idempotency_key = key,
+	};
+	struct ct_write_result first, second;
+
+	assert_int_equal(ct_care_team_assign(&fixture->session, &request,
+					     &first),
+			 CT_OK);
+	/* The same key again returns the stored result and writes nothing,
+	 * where a new write would be a PRIMARY conflict. */
+	assert_int_equal(ct_care_team_assign(&fixture->session, &request,
+					     &second),
+			 CT_OK);
+	assert_int_equal(second.assignment_id, first.assignment_id);
+	assert_int_equal(second.care_team_version, first.care_team_version);
+	assert_int_equal(count_active(fixture, mrn, "PRIMARY"), 1);
+
+	request.idempotency_key = "not-a-key";
+	assert_int_equal(ct_care_team_assign(&fixture->session, &request,
+					     &second),
+			 CT_INVALID_INPUT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_patient_and_provider),
 		cmocka_unit_test(test_text_stored_literally),
 		cmocka_unit_test(test_provider_list_panel_size),
+		cmocka_unit_test(test_idempotency_key_replayed),
 	};
 
 	return cmocka_run_group_tests_name("rules", tests, setup, teardown);
