@@ -56,7 +56,9 @@ PTY_SRC = $(wildcard tests/pty/*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 SUPPORT_OBJ = $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
 PTY_BIN = $(if $(PTY_SRC),$(BUILD)/tests/pty-run)
-TEST_BIN = $(UNIT_BIN) $(PTY_BIN)
+RACE_SRC = $(wildcard tests/race/*.c)
+RACE_BIN = $(if $(RACE_SRC),$(BUILD)/tests/race)
+TEST_BIN = $(UNIT_BIN) $(PTY_BIN) $(RACE_BIN)
 
 DEPS_STAMP = $(BUILD)/.deps-ok
 
@@ -99,6 +101,10 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(SUPPORT_OBJ) $(LIB)
 
 $(BUILD)/tests/pty-run: $(PTY_SRC:%.c=$(BUILD)/%.o) $(SUPPORT_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(PTY_SRC:%.c=$(BUILD)/%.o) $(SUPPORT_OBJ) \
+		$(LIB) $(PKG_LIBS) $(TEST_LIBS)
+
+$(BUILD)/tests/race: $(RACE_SRC:%.c=$(BUILD)/%.o) $(SUPPORT_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(RACE_SRC:%.c=$(BUILD)/%.o) $(SUPPORT_OBJ) \
 		$(LIB) $(PKG_LIBS) $(TEST_LIBS)
 
 tests: $(PROGRAM) $(TEST_BIN)

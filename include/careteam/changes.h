@@ -1,0 +1,34 @@
+/* Notifications of committed care-team changes. A trigger in the database
+ * sends one on channel careteam_care_team for every change, whatever wrote
+ * it, with the organization and patient ids as payload. */
+#ifndef CARETEAM_CHANGES_H
+#define CARETEAM_CHANGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "careteam/session.h"
+
+struct ct_change {
+	int64_t patient_id;
+	char mrn[33];
+};
+
+/* Most changes one ct_changes_read call returns. */
+#define CT_CHANGES_MAX 64
+
+/* Subscribes the session to change notifications. Call it again after a
+ * reconnect, because a new connection listens to nothing; changes made
+ * while disconnected are not delivered. */
+enum ct_outcome ct_changes_listen(struct ct_session *session,
+				  struct ct_error *err);
+
+/* Reads the notifications that have arrived, without waiting, and keeps
+ * those of the session's organization, one entry per patient. When any
+ * arrived, one round trip looks up their MRNs. *count is set to the number
+ * of entries filled. Must not be called while a search is in flight. */
+enum ct_outcome ct_changes_read(struct ct_session *session,
+				struct ct_change changes[CT_CHANGES_MAX],
+				size_t *count, struct ct_error *err);
+
+#endif
