@@ -16,7 +16,7 @@ BUILD ?= build
 SANITIZE ?=
 
 PACKAGES = ncursesw libpq libconfig
-TEST_PACKAGES = cmocka vterm
+TEST_PACKAGES = cmocka vterm liboath
 
 # Recursively expanded on purpose: pkg-config runs only when a recipe needs
 # the flags, after the deps step has installed the packages.

@@ -17,9 +17,10 @@ struct ct_change {
 /* Most changes one ct_changes_read call returns. */
 #define CT_CHANGES_MAX 64
 
-/* Subscribes the session to change notifications. Call it again after a
- * reconnect, because a new connection listens to nothing; changes made
- * while disconnected are not delivered. */
+/* Subscribes the session to change notifications. The session listens
+ * again by itself after a reconnect, but changes made while it was
+ * disconnected are not delivered, so a caller should assume it missed
+ * some. */
 enum ct_outcome ct_changes_listen(struct ct_session *session,
 				  struct ct_error *err);
 

@@ -70,6 +70,15 @@ bool ct_db_busy(const struct ct_db *db);
 /* Returns the connection's socket, or -1 when there is none. */
 int ct_db_socket(const struct ct_db *db);
 
+/* A function run after every successful reconnect, before the statement
+ * that found the connection broken is sent, to restore session state
+ * that a new backend lacks. */
+typedef enum ct_outcome (*ct_db_reconnect_hook)(void *argument,
+						struct ct_error *err);
+
+void ct_db_set_reconnect_hook(struct ct_db *db, ct_db_reconnect_hook hook,
+			      void *argument);
+
 /* Tries to reconnect a broken connection. Returns CT_OK once connected. */
 enum ct_outcome ct_db_reconnect(struct ct_db *db, struct ct_error *err);
 

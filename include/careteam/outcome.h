@@ -52,6 +52,24 @@
 	  "You belong to several organizations. Choose one with --org or "         \
 	  "general.default_organization.",                                         \
 	  NULL)                                                                    \
+	X(CT_MFA_REQUIRED, "mfa_required", 1,                                      \
+	  "This organization requires a second factor. Enter the 6-digit code "    \
+	  "from your authenticator app.",                                          \
+	  NULL)                                                                    \
+	X(CT_MFA_INVALID, "mfa_invalid", 1,                                        \
+	  "The code is not valid. Check the clock of the device that shows the "   \
+	  "code and try again.",                                                   \
+	  NULL)                                                                    \
+	X(CT_MFA_LOCKED, "mfa_locked", 1,                                          \
+	  "Too many wrong codes: sign-in is locked for 15 minutes.",               \
+	  "Try again after {time}.")                                               \
+	X(CT_MFA_NOT_ENROLLED, "mfa_not_enrolled", 1,                              \
+	  "You are not enrolled for a second factor. Ask an administrator to run " \
+	  "careteam admin enroll-mfa.",                                            \
+	  NULL)                                                                    \
+	X(CT_TICKET_INVALID, "ticket_invalid", 1,                                  \
+	  "The session ticket is invalid or has expired. Enter a new code.",       \
+	  NULL)                                                                    \
 	X(CT_FORBIDDEN, "forbidden", 1,                                            \
 	  "You do not have permission to do that in this organization.", NULL)     \
 	X(CT_NOT_STAFF, "not_staff", 1,                                            \

@@ -25,6 +25,16 @@ struct ct_session {
 	char organization_code[64];
 	char organization_name[256];
 	enum ct_access access;
+	/* Whether the organization requires a TOTP code, and whether this
+	 * connection has proved one. Until it has, the database shows the
+	 * session nothing of the organization. */
+	bool mfa_required;
+	bool mfa_verified;
+	/* The ticket from the last verified code, so a reconnect can resume
+	 * without a new code; "" when there is none. Never logged. */
+	char ticket[65];
+	/* Set by ct_changes_listen, so a reconnect listens again. */
+	bool listening;
 };
 
 /* Connects with the configured conninfo and picks the organization:
@@ -32,11 +42,25 @@ struct ct_session {
  * the only membership. Returns CT_ORGANIZATION_REQUIRED when several
  * memberships leave the choice open, CT_ORGANIZATION_NOT_FOUND when the
  * requested code is not one of them, and CT_NOT_STAFF when current_user has
- * no staff row. On failure the session holds no connection. */
+ * no staff row. On failure the session holds no connection. The session
+ * must stay at the same address while open, because a reconnect restores
+ * its state through a pointer to it. */
 enum ct_outcome ct_session_open(const struct ct_config *config,
 				const char *org_code,
 				struct ct_session *session,
 				struct ct_error *err);
+
+/* Proves the second factor with a 6-digit TOTP code. On CT_OK the
+ * session's ticket is set. CT_MFA_INVALID, CT_MFA_LOCKED (err->detail holds
+ * the time the lock ends) or CT_MFA_NOT_ENROLLED otherwise. */
+enum ct_outcome ct_session_verify_mfa(struct ct_session *session,
+				      const char *code, struct ct_error *err);
+
+/* Proves the second factor with a ticket from an earlier verified code,
+ * for example one kept by the CLI between runs. CT_TICKET_INVALID when it
+ * is unknown or expired. */
+enum ct_outcome ct_session_resume(struct ct_session *session,
+				  const char *ticket, struct ct_error *err);
 
 /* Connects without a staff identity, for migrate and seed-demo. */
 enum ct_outcome ct_session_open_maintenance(const struct ct_config *config,
@@ -59,7 +83,8 @@ enum ct_outcome ct_session_seed_demo(struct ct_session *session,
 /* Returns the socket to poll for asynchronous results, or -1. */
 int ct_session_socket(const struct ct_session *session);
 
-/* Reconnects a session whose connection was lost. */
+/* Reconnects a session whose connection was lost. When the organization
+ * requires a second factor, the session's ticket resumes it. */
 enum ct_outcome ct_session_reconnect(struct ct_session *session,
 				     struct ct_error *err);
 

@@ -9,7 +9,7 @@ SCRIPT_NAME=ensure-deps.sh
 # The oldest PostgreSQL server careteam is tested with.
 PG_MIN_MAJOR=15
 LIBRARY_PACKAGES=(pkg-config libncurses-dev libpq-dev libconfig-dev
-	libcmocka-dev libvterm-dev ncurses-base)
+	libcmocka-dev libvterm-dev liboath-dev ncurses-base)
 # Terminal types the pty tests run the program under.
 TERMINALS=(vt100 xterm-256color)
 

@@ -19,6 +19,8 @@ struct ct_db {
 	/* The first result of the asynchronous statement in flight. */
 	PGresult *pending;
 	bool in_flight;
+	ct_db_reconnect_hook reconnect_hook;
+	void *reconnect_argument;
 };
 
 /* Copies libpq's error text without its trailing newline. */
@@ -152,10 +154,20 @@ enum ct_outcome ct_db_reconnect(struct ct_db *db, struct ct_error *err)
 	if (PQstatus(db->conn) != CONNECTION_OK)
 		return ct_db_classify(db->conn, NULL, err);
 	outcome = set_isolation(db, err);
-	if (outcome == CT_OK)
-		ct_log(CT_LOG_INFO, "db_reconnected", "backend_pid=%d",
-		       PQbackendPID(db->conn));
+	if (outcome != CT_OK)
+		return outcome;
+	ct_log(CT_LOG_INFO, "db_reconnected", "backend_pid=%d",
+	       PQbackendPID(db->conn));
+	if (db->reconnect_hook != NULL)
+		outcome = db->reconnect_hook(db->reconnect_argument, err);
 	return outcome;
+}
+
+void ct_db_set_reconnect_hook(struct ct_db *db, ct_db_reconnect_hook hook,
+			      void *argument)
+{
+	db->reconnect_hook = hook;
+	db->reconnect_argument = argument;
 }
 
 /* Resets a connection that libpq already knows is broken, so one dropped

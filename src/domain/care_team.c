@@ -42,13 +42,16 @@ const char *ct_role_name(enum ct_role role)
 
 /* ---- Loading ---- */
 
+/* open_care_team also writes the view's audit row, in the same round
+ * trip. */
+
 static const char team_sql[] =
 	"SELECT mrn, family_name, given_name, birth_date::text,"
 	" care_team_version, assignment_id, role, provider_npi, provider_name,"
 	" specialty, primary_panel_size,"
 	" to_char(assigned_at, 'YYYY-MM-DD HH24:MI'), assigned_by,"
 	" to_char(removed_at, 'YYYY-MM-DD HH24:MI'), removed_by, removal_reason"
-	" FROM careteam.care_team($1, $2, $3)";
+	" FROM careteam.open_care_team($1, $2, $3)";
 
 enum team_column {
 	COLUMN_MRN,

@@ -22,6 +22,8 @@ enum ct_outcome ct_changes_listen(struct ct_session *session,
 
 	outcome = ct_db_query(session->db, listen_sql, 0, NULL, &result, err);
 	PQclear(result);
+	if (outcome == CT_OK)
+		session->listening = true;
 	return outcome;
 }
 

@@ -5,14 +5,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "careteam/changes.h"
 #include "careteam/db.h"
 #include "careteam/log.h"
 #include "rows.h"
 
+/* Also writes the login's audit row. */
 static const char context_sql[] =
 	"SELECT staff_id, staff_name, organization_id, organization_code,"
-	" organization_name, access_level"
-	" FROM careteam.session_context(NULL)";
+	" organization_name, access_level, require_mfa, mfa_verified"
+	" FROM careteam.begin_session()";
+
+static const char verify_sql[] =
+	"SELECT outcome, ticket, to_char(locked_until, 'YYYY-MM-DD HH24:MI')"
+	" FROM careteam.verify_mfa($1, $2)";
+
+static const char resume_sql[] = "SELECT careteam.resume_session($1, $2)";
 
 enum context_column {
 	COLUMN_STAFF_ID,
@@ -21,6 +29,8 @@ enum context_column {
 	COLUMN_ORGANIZATION_CODE,
 	COLUMN_ORGANIZATION_NAME,
 	COLUMN_ACCESS_LEVEL,
+	COLUMN_REQUIRE_MFA,
+	COLUMN_MFA_VERIFIED,
 };
 
 static enum ct_access parse_access(const char *level)
@@ -98,6 +108,23 @@ static void fill_session(struct ct_session *session, const PGresult *result,
 		    sizeof(session->organization_name));
 	session->access =
 		parse_access(PQgetvalue(result, row, COLUMN_ACCESS_LEVEL));
+	session->mfa_required = ct_row_bool(result, row, COLUMN_REQUIRE_MFA);
+	session->mfa_verified = ct_row_bool(result, row, COLUMN_MFA_VERIFIED);
+}
+
+/* Runs on every reconnect: a new backend has proved no second factor and
+ * listens to nothing, so the ticket and the subscription are renewed. */
+static enum ct_outcome restore_session(void *argument, struct ct_error *err)
+{
+	struct ct_session *session = argument;
+	enum ct_outcome outcome = CT_OK;
+
+	session->mfa_verified = false;
+	if (session->mfa_required && session->ticket[0] != '\0')
+		outcome = ct_session_resume(session, session->ticket, err);
+	if (outcome == CT_OK && session->listening)
+		outcome = ct_changes_listen(session, err);
+	return outcome;
 }
 
 enum ct_outcome ct_session_open(const struct ct_config *config,
@@ -128,9 +155,88 @@ enum ct_outcome ct_session_open(const struct ct_config *config,
 	}
 	fill_session(session, result, row);
 	PQclear(result);
+	ct_db_set_reconnect_hook(session->db, restore_session, session);
 	ct_log(CT_LOG_INFO, "session_opened", "organization=%lld staff=%lld",
 	       (long long)session->organization_id,
 	       (long long)session->staff_id);
+	return CT_OK;
+}
+
+static bool is_six_digits(const char *code)
+{
+	size_t i;
+
+	for (i = 0; code != NULL && code[i] != '\0'; i++) {
+		if (code[i] < '0' || code[i] > '9')
+			return false;
+	}
+	return code != NULL && i == 6;
+}
+
+enum ct_outcome ct_session_verify_mfa(struct ct_session *session,
+				      const char *code, struct ct_error *err)
+{
+	char org[32];
+	const char *params[] = {org, code};
+	const char *outcome_text;
+	PGresult *result;
+	enum ct_outcome outcome;
+
+	if (!is_six_digits(code))
+		return ct_error_set(err, CT_MFA_INVALID,
+				    "a code is 6 digits");
+	snprintf(org, sizeof(org), "%lld", (long long)session->organization_id);
+	outcome = ct_db_query(session->db, verify_sql, 2, params, &result, err);
+	if (outcome != CT_OK)
+		return outcome;
+
+	outcome_text = PQgetvalue(result, 0, 0);
+	if (strcmp(outcome_text, "ok") == 0) {
+		ct_row_copy(result, 0, 1, session->ticket,
+			    sizeof(session->ticket));
+		session->mfa_verified = true;
+		outcome = CT_OK;
+	} else if (strcmp(outcome_text, "locked") == 0) {
+		outcome = ct_error_set(err, CT_MFA_LOCKED, "%s",
+				       PQgetvalue(result, 0, 2));
+	} else if (strcmp(outcome_text, "not_enrolled") == 0) {
+		outcome = ct_error_set(err, CT_MFA_NOT_ENROLLED, "%s", "");
+	} else if (strcmp(outcome_text, "not_member") == 0) {
+		outcome = ct_error_set(err, CT_ORGANIZATION_NOT_FOUND, "%s", "");
+	} else {
+		outcome = ct_error_set(err, CT_MFA_INVALID, "%s", "");
+	}
+	PQclear(result);
+	ct_log(outcome == CT_OK ? CT_LOG_INFO : CT_LOG_WARNING,
+	       ct_outcome_name(outcome), "action=verify_mfa organization=%lld "
+	       "staff=%lld", (long long)session->organization_id,
+	       (long long)session->staff_id);
+	return outcome;
+}
+
+enum ct_outcome ct_session_resume(struct ct_session *session,
+				  const char *ticket, struct ct_error *err)
+{
+	char org[32];
+	const char *params[] = {org, ticket};
+	PGresult *result;
+	enum ct_outcome outcome;
+	bool valid;
+
+	if (ticket == NULL || strlen(ticket) != 64)
+		return ct_error_set(err, CT_TICKET_INVALID, "%s",
+				    "a ticket is 64 hex digits");
+	snprintf(org, sizeof(org), "%lld", (long long)session->organization_id);
+	outcome = ct_db_query(session->db, resume_sql, 2, params, &result, err);
+	if (outcome != CT_OK)
+		return outcome;
+	valid = ct_row_bool(result, 0, 0);
+	PQclear(result);
+	if (!valid)
+		return ct_error_set(err, CT_TICKET_INVALID, "%s", "");
+	if (session->ticket != ticket)
+		snprintf(session->ticket, sizeof(session->ticket), "%s", ticket);
+	session->mfa_verified = true;
 	return CT_OK;
 }
 

@@ -134,14 +134,8 @@ void ct_test_add_staff(PGconn *admin, const struct ct_test_org *org,
 		    " WHERE rolname = '%s') THEN CREATE ROLE %s LOGIN;"
 		    " END IF; END$$",
 		    role_name, role_name);
-	ct_test_sql(admin, "GRANT USAGE ON SCHEMA careteam TO %s", role_name);
-	ct_test_sql(admin,
-		    "GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA"
-		    " careteam TO %s",
-		    role_name);
-	ct_test_sql(admin,
-		    "GRANT USAGE ON ALL SEQUENCES IN SCHEMA careteam TO %s",
-		    role_name);
+	/* Staff get nothing but the careteam_staff group role. */
+	ct_test_sql(admin, "GRANT careteam_staff TO %s", role_name);
 	ct_test_sql(admin,
 		    "INSERT INTO careteam.staff (role_name, display_name)"
 		    " VALUES ('%s', '%s') ON CONFLICT (role_name) DO NOTHING",

@@ -39,8 +39,8 @@ void ct_test_add_patient(PGconn *admin, const struct ct_test_org *org,
 			 const char *mrn, const char *family,
 			 const char *given, const char *birth_date);
 
-/* Creates a LOGIN role with a staff row and the given access level in org,
- * unless it exists. */
+/* Creates a LOGIN role in the careteam_staff group with a staff row, unless
+ * they exist, and gives it the access level in org. */
 void ct_test_add_staff(PGconn *admin, const struct ct_test_org *org,
 		       const char *role_name, const char *display_name,
 		       const char *access_level);

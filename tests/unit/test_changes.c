@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -55,21 +56,34 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Waits up to 5 s for notifications and returns how many patients
- * changed. */
+/* Waits up to timeout_ms for notifications that concern the session's
+ * organization and returns how many patients changed, 0 on timeout.
+ * Notifications of other organizations wake the poll but count nothing. */
 static size_t wait_for_changes(struct ct_session *session,
 			       struct ct_change changes[CT_CHANGES_MAX],
 			       int timeout_ms)
 {
+	struct timespec start, now;
 	struct ct_error err;
 	size_t count = 0;
-	struct pollfd fd = {ct_session_socket(session), POLLIN, 0};
 
-	if (poll(&fd, 1, timeout_ms) > 0)
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd fd = {ct_session_socket(session), POLLIN, 0};
+		long elapsed_ms;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed_ms = (now.tv_sec - start.tv_sec) * 1000 +
+			     (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (elapsed_ms >= timeout_ms ||
+		    poll(&fd, 1, (int)(timeout_ms - elapsed_ms)) <= 0)
+			return 0;
 		assert_int_equal(ct_changes_read(session, changes, &count,
 						 &err),
 				 CT_OK);
-	return count;
+		if (count > 0)
+			return count;
+	}
 }
 
 static void assign_okafor(struct ct_session *session)

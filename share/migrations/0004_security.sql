@@ -1,0 +1,671 @@
+-- The database as the security boundary: staff log in as their own roles,
+-- see only rows of organizations they belong to (row-level security), write
+-- only through careteam's functions, prove a second factor where the
+-- organization requires one, and leave an append-only audit trail.
+--
+-- Identity is session_user, the role that logged in. SET ROLE changes
+-- current_user but not session_user, so nothing a client sets can change
+-- whose access applies.
+--
+-- Roles:
+--   careteam_owner  owns every object; not a superuser, cannot log in.
+--   careteam_auth   owns the few functions that read memberships and MFA
+--                   state for the policies; BYPASSRLS so the policies do
+--                   not recurse; cannot log in.
+--   careteam_staff  granted to every staff login role; reads through the
+--                   policies and writes through SECURITY DEFINER functions.
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'careteam_owner') THEN
+        CREATE ROLE careteam_owner NOLOGIN NOSUPERUSER NOCREATEDB
+            NOCREATEROLE;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'careteam_auth') THEN
+        CREATE ROLE careteam_auth NOLOGIN NOSUPERUSER BYPASSRLS;
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'careteam_staff') THEN
+        CREATE ROLE careteam_staff NOLOGIN NOSUPERUSER;
+    END IF;
+END
+$$;
+
+CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA public;
+
+ALTER TABLE careteam.organizations
+    ADD COLUMN require_mfa boolean NOT NULL DEFAULT false,
+    ADD COLUMN ticket_hours integer NOT NULL DEFAULT 10
+        CHECK (ticket_hours BETWEEN 1 AND 24);
+
+-- ---- MFA state, readable only by the owner and the auth role ----
+
+CREATE TABLE careteam.mfa_secrets (
+    staff_id    bigint PRIMARY KEY REFERENCES careteam.staff,
+    secret      bytea NOT NULL CHECK (length(secret) >= 20),
+    -- The last time step accepted, so one code cannot be used twice.
+    last_step   bigint NOT NULL DEFAULT 0,
+    failures    integer NOT NULL DEFAULT 0,
+    locked_until timestamptz,
+    enrolled_at timestamptz NOT NULL DEFAULT now()
+);
+
+-- Backends that verified a code or resumed with a ticket. A pid is reused
+-- by later backends, so the backend's start time is part of the key.
+CREATE TABLE careteam.mfa_sessions (
+    backend_pid     integer NOT NULL,
+    backend_start   timestamptz NOT NULL,
+    staff_id        bigint NOT NULL REFERENCES careteam.staff,
+    organization_id bigint NOT NULL REFERENCES careteam.organizations,
+    verified_at     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (organization_id, backend_pid, backend_start)
+);
+
+CREATE TABLE careteam.session_tickets (
+    organization_id bigint NOT NULL REFERENCES careteam.organizations,
+    ticket_hash     bytea NOT NULL,
+    staff_id        bigint NOT NULL REFERENCES careteam.staff,
+    expires_at      timestamptz NOT NULL,
+    PRIMARY KEY (organization_id, ticket_hash)
+);
+
+-- ---- Audit ----
+
+-- Append-only: a trigger rejects UPDATE, DELETE and TRUNCATE for every
+-- role. organization_id is NULL only for a login before an organization
+-- was chosen, so the key is the id alone.
+CREATE TABLE careteam.audit_log (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    occurred_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+    role_name        name NOT NULL DEFAULT session_user,
+    staff_id         bigint REFERENCES careteam.staff,
+    organization_id  bigint REFERENCES careteam.organizations,
+    patient_id       bigint,
+    action           text NOT NULL,
+    before           jsonb,
+    after            jsonb,
+    application_name text NOT NULL
+                     DEFAULT coalesce(current_setting('application_name', true),
+                                      '')
+);
+
+CREATE INDEX audit_log_patient
+    ON careteam.audit_log (organization_id, patient_id, id);
+
+CREATE FUNCTION careteam.reject_audit_change()
+RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    RAISE EXCEPTION 'careteam.audit_log is append-only'
+          USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+CREATE TRIGGER audit_log_append_only
+    BEFORE UPDATE OR DELETE ON careteam.audit_log
+    FOR EACH ROW EXECUTE FUNCTION careteam.reject_audit_change();
+CREATE TRIGGER audit_log_no_truncate
+    BEFORE TRUNCATE ON careteam.audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION careteam.reject_audit_change();
+
+-- ---- Identity and access checks (owned by careteam_auth) ----
+
+CREATE FUNCTION careteam.session_staff_id()
+RETURNS bigint
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = careteam, pg_catalog
+AS $$
+    SELECT id FROM staff WHERE role_name = session_user
+$$;
+
+-- Returns whether this backend has proved the second factor for p_org.
+CREATE FUNCTION careteam.mfa_verified(p_org bigint)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = careteam, pg_catalog
+AS $$
+    SELECT EXISTS (
+        SELECT FROM mfa_sessions ms
+          JOIN pg_stat_activity a
+            ON a.pid = ms.backend_pid AND a.backend_start = ms.backend_start
+         WHERE ms.organization_id = p_org
+           AND ms.backend_pid = pg_backend_pid()
+           AND ms.staff_id = session_staff_id())
+$$;
+
+-- Returns session_user's access level in p_org, or NULL when it is not a
+-- member or the organization requires a second factor not yet proved.
+CREATE FUNCTION careteam.access_level(p_org bigint)
+RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = careteam, pg_catalog
+AS $$
+    SELECT m.access_level
+      FROM memberships m
+      JOIN staff s ON s.id = m.staff_id
+      JOIN organizations o ON o.id = m.organization_id
+     WHERE m.organization_id = p_org AND s.role_name = session_user
+       AND (NOT o.require_mfa OR mfa_verified(p_org))
+$$;
+
+CREATE FUNCTION careteam.can_read(p_org bigint)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = careteam, pg_catalog
+AS $$
+    SELECT access_level(p_org) IS NOT NULL
+$$;
+
+CREATE FUNCTION careteam.can_write(p_org bigint)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = careteam, pg_catalog
+AS $$
+    SELECT access_level(p_org) IN ('clinician', 'admin')
+$$;
+
+-- Returns whether staff member p_staff shares an organization with
+-- session_user, so names of colleagues show and nobody else's do.
+CREATE FUNCTION careteam.shares_organization(p_staff bigint)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = careteam, pg_catalog
+AS $$
+    SELECT EXISTS (
+        SELECT FROM memberships theirs
+          JOIN memberships mine
+            ON mine.organization_id = theirs.organization_id
+         WHERE theirs.staff_id = p_staff
+           AND mine.staff_id = session_staff_id()
+           AND can_read(mine.organization_id))
+        OR p_staff = session_staff_id()
+$$;
+
+-- The staff row of session_user and its memberships, with whether each
+-- organization needs a second factor and whether this backend has it.
+-- Lists memberships before MFA too, so the program knows to ask.
+CREATE OR REPLACE FUNCTION careteam.session_context(p_org_code text)
+RETURNS TABLE (staff_id bigint, staff_name text, organization_id bigint,
+               organization_code text, organization_name text,
+               access_level text)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = careteam, pg_catalog
+AS $$
+    SELECT s.id, s.display_name, o.id, o.code, o.name, m.access_level
+      FROM staff s
+      LEFT JOIN memberships m ON m.staff_id = s.id
+      LEFT JOIN organizations o ON o.id = m.organization_id
+     WHERE s.role_name = session_user
+       AND (p_org_code IS NULL OR o.code = p_org_code)
+     ORDER BY o.code
+$$;
+
+-- Checks membership of session_user, where 0002 checked current_user.
+CREATE OR REPLACE FUNCTION careteam.require_member(p_org bigint, p_level text)
+RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = careteam, pg_catalog
+AS $$
+DECLARE
+    v_level text := access_level(p_org);
+BEGIN
+    IF v_level IS NULL THEN
+        RAISE EXCEPTION 'role % has no access to organization %',
+              session_user, p_org
+              USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF p_level IN ('clinician', 'admin') AND v_level = 'read-only'
+       OR p_level = 'admin' AND v_level <> 'admin' THEN
+        RAISE EXCEPTION 'role % lacks % access to organization %',
+              session_user, p_level, p_org
+              USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN session_staff_id();
+END
+$$;
+
+-- ---- TOTP (RFC 6238: HMAC-SHA1, 30 s steps, 6 digits) ----
+
+-- Returns the 6-digit code of a secret for one 30-second time step, with
+-- the dynamic truncation of RFC 4226.
+CREATE FUNCTION careteam.totp_code(p_secret bytea, p_step bigint)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = careteam, public, pg_catalog
+AS $$
+    SELECT lpad((((get_byte(mac, o) & 127)::bigint << 24
+                  | get_byte(mac, o + 1) << 16
+                  | get_byte(mac, o + 2) << 8
+                  | get_byte(mac, o + 3)) % 1000000)::text, 6, '0')
+      FROM (SELECT hmac(int8send(p_step), p_secret, 'sha1') AS mac) h,
+           LATERAL (SELECT get_byte(h.mac, 19) & 15 AS o) offsets
+$$;
+
+CREATE TYPE careteam.mfa_result AS (outcome text, ticket text,
+                                    locked_until timestamptz);
+
+CREATE FUNCTION careteam.audit(p_action text, p_org bigint, p_patient bigint,
+                               p_before jsonb, p_after jsonb)
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = careteam, pg_catalog
+AS $$
+    INSERT INTO audit_log (staff_id, organization_id, patient_id, action,
+                           before, after)
+    VALUES (session_staff_id(), p_org, p_patient, p_action, p_before,
+            p_after)
+$$;
+
+CREATE FUNCTION careteam.grant_mfa_session(p_org bigint, p_staff bigint)
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = careteam, pg_catalog
+AS $$
+    INSERT INTO mfa_sessions (backend_pid, backend_start, staff_id,
+                              organization_id)
+    SELECT pid, backend_start, p_staff, p_org
+      FROM pg_stat_activity WHERE pid = pg_backend_pid()
+    ON CONFLICT DO NOTHING
+$$;
+
+-- Verifies a TOTP code for session_user in p_org, allowing one step of
+-- clock drift either way. outcome is ok (ticket set), invalid, locked,
+-- not_enrolled or not_member. Five failures in a row lock the staff member
+-- out for 15 minutes. Failures are stored, so the function returns rather
+-- than raising.
+CREATE FUNCTION careteam.verify_mfa(p_org bigint, p_code text)
+RETURNS careteam.mfa_result
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = careteam, public, pg_catalog
+AS $$
+DECLARE
+    r        mfa_result;
+    v_staff  bigint := session_staff_id();
+    v_secret mfa_secrets;
+    v_step   bigint := floor(extract(epoch FROM now()) / 30);
+    v_match  bigint;
+    v_hours  integer;
+BEGIN
+    IF NOT EXISTS (SELECT FROM memberships
+                    WHERE organization_id = p_org AND staff_id = v_staff) THEN
+        r.outcome := 'not_member';
+        RETURN r;
+    END IF;
+    SELECT * INTO v_secret FROM mfa_secrets WHERE staff_id = v_staff
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        r.outcome := 'not_enrolled';
+        RETURN r;
+    END IF;
+    IF v_secret.locked_until > now() THEN
+        PERFORM audit('mfa_locked', p_org, NULL, NULL, NULL);
+        r.outcome := 'locked';
+        r.locked_until := v_secret.locked_until;
+        RETURN r;
+    END IF;
+
+    SELECT v_step + d INTO v_match FROM generate_series(-1, 1) d
+     WHERE coalesce(p_code, '') ~ '^[0-9]{6}$'
+       AND totp_code(v_secret.secret, v_step + d) = p_code
+       AND v_step + d > v_secret.last_step
+     LIMIT 1;
+
+    IF v_match IS NULL THEN
+        UPDATE mfa_secrets
+           SET failures = failures + 1,
+               locked_until = CASE WHEN failures + 1 >= 5
+                                   THEN now() + interval '15 minutes' END
+         WHERE staff_id = v_staff
+        RETURNING locked_until INTO r.locked_until;
+        PERFORM audit('mfa_failed', p_org, NULL, NULL, NULL);
+        IF r.locked_until IS NOT NULL THEN
+            PERFORM audit('mfa_lockout', p_org, NULL, NULL,
+                          jsonb_build_object('locked_until', r.locked_until));
+            r.outcome := 'locked';
+        ELSE
+            r.outcome := 'invalid';
+        END IF;
+        RETURN r;
+    END IF;
+
+    UPDATE mfa_secrets SET failures = 0, locked_until = NULL,
+                           last_step = v_match
+     WHERE staff_id = v_staff;
+    PERFORM grant_mfa_session(p_org, v_staff);
+
+    SELECT ticket_hours INTO v_hours FROM organizations WHERE id = p_org;
+    r.ticket := encode(gen_random_bytes(32), 'hex');
+    INSERT INTO session_tickets (organization_id, ticket_hash, staff_id,
+                                 expires_at)
+    VALUES (p_org, digest(r.ticket, 'sha256'), v_staff,
+            now() + make_interval(hours => v_hours));
+    PERFORM audit('login_mfa', p_org, NULL, NULL, NULL);
+    r.outcome := 'ok';
+    RETURN r;
+END
+$$;
+
+-- Marks this backend as verified with a ticket from an earlier verify_mfa,
+-- so a reconnect needs no new code. Returns whether the ticket was valid.
+CREATE FUNCTION careteam.resume_session(p_org bigint, p_ticket text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = careteam, public, pg_catalog
+AS $$
+DECLARE
+    v_staff bigint := session_staff_id();
+BEGIN
+    IF NOT EXISTS (SELECT FROM session_tickets
+                    WHERE organization_id = p_org
+                      AND ticket_hash = digest(coalesce(p_ticket, ''),
+                                               'sha256')
+                      AND staff_id = v_staff AND expires_at > now()) THEN
+        PERFORM audit('ticket_rejected', p_org, NULL, NULL, NULL);
+        RETURN false;
+    END IF;
+    PERFORM grant_mfa_session(p_org, v_staff);
+    PERFORM audit('login_ticket', p_org, NULL, NULL, NULL);
+    RETURN true;
+END
+$$;
+
+-- Enrols p_role_name for TOTP with a new random secret and returns it.
+-- Only an admin of an organization the staff member belongs to may do
+-- this. Any earlier secret is replaced.
+CREATE FUNCTION careteam.enroll_mfa(p_org bigint, p_role_name text)
+RETURNS bytea
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = careteam, public, pg_catalog
+AS $$
+DECLARE
+    v_staff  bigint;
+    v_secret bytea := gen_random_bytes(20);
+BEGIN
+    PERFORM require_member(p_org, 'admin');
+    SELECT s.id INTO v_staff FROM staff s
+      JOIN memberships m ON m.staff_id = s.id AND m.organization_id = p_org
+     WHERE s.role_name = p_role_name;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no staff member % in organization %',
+              p_role_name, p_org
+              USING ERRCODE = 'no_data_found';
+    END IF;
+    INSERT INTO mfa_secrets (staff_id, secret) VALUES (v_staff, v_secret)
+    ON CONFLICT (staff_id) DO UPDATE
+       SET secret = EXCLUDED.secret, last_step = 0, failures = 0,
+           locked_until = NULL, enrolled_at = now();
+    PERFORM audit('mfa_enrolled', p_org, NULL, NULL,
+                  jsonb_build_object('staff_id', v_staff));
+    RETURN v_secret;
+END
+$$;
+
+-- ---- Audit of changes and views ----
+
+-- Writes one audit row per changed assignment. careteam.write names the
+-- action in the transaction-local setting careteam.action; a change made
+-- any other way is audited under the SQL command.
+CREATE FUNCTION careteam.audit_assignment_change()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = careteam, pg_catalog
+AS $$
+BEGIN
+    PERFORM audit(coalesce(nullif(current_setting('careteam.action', true),
+                                  ''),
+                           lower(TG_OP)),
+                  NEW.organization_id, NEW.patient_id,
+                  CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END,
+                  to_jsonb(NEW));
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER care_team_assignments_audit
+    AFTER INSERT OR UPDATE ON careteam.care_team_assignments
+    FOR EACH ROW EXECUTE FUNCTION careteam.audit_assignment_change();
+
+-- Replaces 0003's write so the audit rows name the action.
+CREATE OR REPLACE FUNCTION careteam.write(p_action text, p_org bigint,
+                                          p_mrn text, p_npi text,
+                                          p_argument text,
+                                          p_expected_version bigint,
+                                          p_key text)
+RETURNS careteam.write_result
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = careteam, pg_catalog
+AS $$
+DECLARE
+    r        write_result;
+    v_stored write_receipts;
+BEGIN
+    PERFORM set_config('careteam.action', p_action, true);
+
+    IF p_key IS NOT NULL THEN
+        INSERT INTO write_receipts (organization_id, idempotency_key,
+                                    action, outcome)
+        VALUES (p_org, p_key, p_action, 'pending')
+        ON CONFLICT DO NOTHING;
+        IF NOT FOUND THEN
+            SELECT * INTO v_stored FROM write_receipts
+             WHERE organization_id = p_org AND idempotency_key = p_key;
+            RETURN ROW(v_stored.outcome, v_stored.assignment_id,
+                       v_stored.care_team_version, v_stored.other_provider,
+                       v_stored.other_staff, v_stored.other_at);
+        END IF;
+    END IF;
+
+    r := CASE p_action
+         WHEN 'assign' THEN assign(p_org, p_mrn, p_npi, p_argument,
+                                   p_expected_version)
+         WHEN 'remove' THEN remove(p_org, p_mrn, p_npi, p_argument,
+                                   p_expected_version)
+         WHEN 'set_role' THEN set_role(p_org, p_mrn, p_npi, p_argument,
+                                       p_expected_version)
+         WHEN 'reassign_primary' THEN
+             reassign_primary(p_org, p_mrn, p_npi, p_argument,
+                              p_expected_version)
+         END;
+    IF r.outcome IS NULL THEN
+        RAISE EXCEPTION 'unknown careteam write action %', p_action
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    IF p_key IS NOT NULL THEN
+        UPDATE write_receipts
+           SET outcome = r.outcome, assignment_id = r.assignment_id,
+               care_team_version = r.care_team_version,
+               other_provider = r.other_provider,
+               other_staff = r.other_staff, other_at = r.other_at
+         WHERE organization_id = p_org AND idempotency_key = p_key;
+    END IF;
+    RETURN r;
+END
+$$;
+
+-- Loads a care team like careteam.care_team and records the view in the
+-- audit log in the same statement.
+CREATE FUNCTION careteam.open_care_team(p_org bigint, p_mrn text,
+                                        p_include_removed boolean)
+RETURNS TABLE (mrn text, family_name text, given_name text, birth_date date,
+               care_team_version bigint, assignment_id bigint, role text,
+               provider_npi text, provider_name text, specialty text,
+               primary_panel_size bigint, assigned_at timestamptz,
+               assigned_by text, removed_at timestamptz, removed_by text,
+               removal_reason text)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = careteam, pg_catalog
+AS $$
+DECLARE
+    v_patient bigint;
+BEGIN
+    PERFORM require_member(p_org, 'read-only');
+    SELECT p.id INTO v_patient FROM patients p
+     WHERE p.organization_id = p_org AND p.mrn = p_mrn;
+    IF FOUND THEN
+        PERFORM audit('view', p_org, v_patient, NULL, NULL);
+    END IF;
+    RETURN QUERY SELECT * FROM care_team(p_org, p_mrn, p_include_removed);
+END
+$$;
+
+-- Records a login and returns the session context, with whether each
+-- organization requires a second factor and whether this backend has
+-- proved it.
+CREATE FUNCTION careteam.begin_session()
+RETURNS TABLE (staff_id bigint, staff_name text, organization_id bigint,
+               organization_code text, organization_name text,
+               access_level text, require_mfa boolean,
+               mfa_verified boolean)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = careteam, pg_catalog
+AS $$
+BEGIN
+    IF session_staff_id() IS NOT NULL THEN
+        PERFORM audit('login', NULL, NULL, NULL, NULL);
+    END IF;
+    RETURN QUERY
+        SELECT c.*, o.require_mfa, mfa_verified(c.organization_id)
+          FROM session_context(NULL) c
+          LEFT JOIN organizations o ON o.id = c.organization_id;
+END
+$$;
+
+-- Returns the audit trail of one patient, or of the organization when
+-- p_mrn is NULL, newest first.
+CREATE FUNCTION careteam.audit_trail(p_org bigint, p_mrn text, p_limit integer)
+RETURNS TABLE (id bigint, occurred_at timestamptz, staff_name text,
+               role_name name, mrn text, action text, before jsonb,
+               after jsonb, application_name text)
+LANGUAGE plpgsql STABLE
+SET search_path = careteam, pg_catalog
+AS $$
+BEGIN
+    PERFORM require_member(p_org, 'read-only');
+    RETURN QUERY
+        SELECT l.id, l.occurred_at, s.display_name, l.role_name, p.mrn,
+               l.action, l.before, l.after, l.application_name
+          FROM audit_log l
+          LEFT JOIN staff s ON s.id = l.staff_id
+          LEFT JOIN patients p
+            ON p.organization_id = l.organization_id AND p.id = l.patient_id
+         WHERE l.organization_id = p_org
+           AND (p_mrn IS NULL OR p.mrn = p_mrn)
+         ORDER BY l.id DESC
+         LIMIT p_limit;
+END
+$$;
+
+-- ---- Row-level security ----
+
+ALTER TABLE careteam.organizations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE careteam.organizations FORCE ROW LEVEL SECURITY;
+ALTER TABLE careteam.staff ENABLE ROW LEVEL SECURITY;
+ALTER TABLE careteam.staff FORCE ROW LEVEL SECURITY;
+ALTER TABLE careteam.memberships ENABLE ROW LEVEL SECURITY;
+ALTER TABLE careteam.memberships FORCE ROW LEVEL SECURITY;
+ALTER TABLE careteam.providers ENABLE ROW LEVEL SECURITY;
+ALTER TABLE careteam.providers FORCE ROW LEVEL SECURITY;
+ALTER TABLE careteam.patients ENABLE ROW LEVEL SECURITY;
+ALTER TABLE careteam.patients FORCE ROW LEVEL SECURITY;
+ALTER TABLE careteam.care_team_assignments ENABLE ROW LEVEL SECURITY;
+ALTER TABLE careteam.care_team_assignments FORCE ROW LEVEL SECURITY;
+ALTER TABLE careteam.write_receipts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE careteam.write_receipts FORCE ROW LEVEL SECURITY;
+ALTER TABLE careteam.audit_log ENABLE ROW LEVEL SECURITY;
+ALTER TABLE careteam.audit_log FORCE ROW LEVEL SECURITY;
+
+CREATE POLICY organizations_read ON careteam.organizations
+    FOR SELECT USING (careteam.can_read(id));
+CREATE POLICY staff_read ON careteam.staff
+    FOR SELECT USING (careteam.shares_organization(id));
+CREATE POLICY memberships_read ON careteam.memberships
+    FOR SELECT USING (careteam.can_read(organization_id));
+CREATE POLICY providers_read ON careteam.providers
+    FOR SELECT USING (careteam.can_read(organization_id));
+CREATE POLICY patients_read ON careteam.patients
+    FOR SELECT USING (careteam.can_read(organization_id));
+-- The write functions bump care_team_version through this policy.
+CREATE POLICY patients_write ON careteam.patients
+    FOR UPDATE USING (careteam.can_write(organization_id))
+    WITH CHECK (careteam.can_write(organization_id));
+CREATE POLICY assignments_read ON careteam.care_team_assignments
+    FOR SELECT USING (careteam.can_read(organization_id));
+CREATE POLICY assignments_insert ON careteam.care_team_assignments
+    FOR INSERT WITH CHECK (careteam.can_write(organization_id));
+CREATE POLICY assignments_update ON careteam.care_team_assignments
+    FOR UPDATE USING (careteam.can_write(organization_id))
+    WITH CHECK (careteam.can_write(organization_id));
+CREATE POLICY receipts_all ON careteam.write_receipts
+    FOR ALL USING (careteam.can_write(organization_id))
+    WITH CHECK (careteam.can_write(organization_id));
+CREATE POLICY audit_read ON careteam.audit_log
+    FOR SELECT USING (careteam.can_read(organization_id));
+-- Audit rows are written by the functions above, as the owner, for the
+-- staff member logged in: a login before any organization, a failed code
+-- in an organization the member has not unlocked yet, and every change.
+CREATE POLICY audit_insert ON careteam.audit_log
+    FOR INSERT WITH CHECK (staff_id IS NOT DISTINCT FROM
+                           careteam.session_staff_id());
+
+-- ---- Ownership and privileges ----
+
+DO $$
+DECLARE
+    v_object record;
+BEGIN
+    EXECUTE 'ALTER SCHEMA careteam OWNER TO careteam_owner';
+    FOR v_object IN
+        SELECT c.relname, c.relkind FROM pg_class c
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname = 'careteam' AND c.relkind IN ('r', 'v', 'S')
+           AND NOT EXISTS (SELECT FROM pg_depend d
+                            WHERE d.objid = c.oid AND d.deptype = 'i')
+    LOOP
+        EXECUTE format('ALTER %s careteam.%I OWNER TO careteam_owner',
+                       CASE v_object.relkind WHEN 'S' THEN 'SEQUENCE'
+                                             ELSE 'TABLE' END,
+                       v_object.relname);
+    END LOOP;
+    FOR v_object IN
+        SELECT p.oid::regprocedure AS signature, p.proname
+          FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+         WHERE n.nspname = 'careteam'
+    LOOP
+        EXECUTE format('ALTER FUNCTION %s OWNER TO %I', v_object.signature,
+                       CASE WHEN v_object.proname IN
+                                 ('session_staff_id', 'mfa_verified',
+                                  'access_level', 'shares_organization',
+                                  'session_context', 'begin_session')
+                            THEN 'careteam_auth'
+                            ELSE 'careteam_owner' END);
+    END LOOP;
+    FOR v_object IN
+        SELECT t.typname FROM pg_type t
+          JOIN pg_namespace n ON n.oid = t.typnamespace
+         WHERE n.nspname = 'careteam' AND t.typtype = 'c'
+           AND NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = t.typrelid
+                             AND c.relkind <> 'c')
+    LOOP
+        EXECUTE format('ALTER TYPE careteam.%I OWNER TO careteam_owner',
+                       v_object.typname);
+    END LOOP;
+END
+$$;
+
+REVOKE ALL ON ALL TABLES IN SCHEMA careteam FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA careteam FROM PUBLIC;
+GRANT USAGE ON SCHEMA careteam TO careteam_staff, careteam_auth;
+
+-- The auth role reads what the policies need, past row-level security.
+GRANT SELECT ON careteam.staff, careteam.memberships, careteam.organizations,
+      careteam.mfa_sessions, careteam.mfa_secrets TO careteam_auth;
+GRANT INSERT ON careteam.audit_log TO careteam_auth;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA careteam TO careteam_auth, careteam_owner;
+
+-- Staff read through the policies and write only through functions that
+-- run as the owner. Secrets, MFA state and tickets stay with the owner.
+GRANT SELECT ON careteam.organizations, careteam.staff, careteam.memberships,
+      careteam.providers, careteam.patients, careteam.care_team_assignments,
+      careteam.audit_log TO careteam_staff;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA careteam TO careteam_staff;
