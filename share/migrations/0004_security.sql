@@ -101,11 +101,10 @@ BEGIN
 END
 $$;
 
+-- A statement trigger fires even when row-level security hides every row,
+-- so the attempt itself fails rather than silently changing nothing.
 CREATE TRIGGER audit_log_append_only
-    BEFORE UPDATE OR DELETE ON careteam.audit_log
-    FOR EACH ROW EXECUTE FUNCTION careteam.reject_audit_change();
-CREATE TRIGGER audit_log_no_truncate
-    BEFORE TRUNCATE ON careteam.audit_log
+    BEFORE UPDATE OR DELETE OR TRUNCATE ON careteam.audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION careteam.reject_audit_change();
 
 -- ---- Identity and access checks (owned by careteam_auth) ----
@@ -233,9 +232,11 @@ RETURNS text
 LANGUAGE sql IMMUTABLE STRICT
 SET search_path = careteam, public, pg_catalog
 AS $$
-    SELECT lpad((((get_byte(mac, o) & 127)::bigint << 24
-                  | get_byte(mac, o + 1) << 16
-                  | get_byte(mac, o + 2) << 8
+    -- PostgreSQL gives << and | the same precedence, left to right, so
+    -- every shift needs its own parentheses.
+    SELECT lpad(((((get_byte(mac, o) & 127)::bigint << 24)
+                  | (get_byte(mac, o + 1) << 16)
+                  | (get_byte(mac, o + 2) << 8)
                   | get_byte(mac, o + 3)) % 1000000)::text, 6, '0')
       FROM (SELECT hmac(int8send(p_step), p_secret, 'sha1') AS mac) h,
            LATERAL (SELECT get_byte(h.mac, 19) & 15 AS o) offsets
@@ -286,8 +287,10 @@ DECLARE
     v_match  bigint;
     v_hours  integer;
 BEGIN
-    IF NOT EXISTS (SELECT FROM memberships
-                    WHERE organization_id = p_org AND staff_id = v_staff) THEN
+    -- session_context reads past row-level security, which hides the
+    -- organization until the code is proved.
+    IF NOT EXISTS (SELECT FROM session_context(NULL) c
+                    WHERE c.organization_id = p_org) THEN
         r.outcome := 'not_member';
         RETURN r;
     END IF;
@@ -333,6 +336,7 @@ BEGIN
      WHERE staff_id = v_staff;
     PERFORM grant_mfa_session(p_org, v_staff);
 
+    -- Readable now that this backend holds an MFA session.
     SELECT ticket_hours INTO v_hours FROM organizations WHERE id = p_org;
     r.ticket := encode(gen_random_bytes(32), 'hex');
     INSERT INTO session_tickets (organization_id, ticket_hash, staff_id,
@@ -661,6 +665,9 @@ GRANT USAGE ON SCHEMA careteam TO careteam_staff, careteam_auth;
 GRANT SELECT ON careteam.staff, careteam.memberships, careteam.organizations,
       careteam.mfa_sessions, careteam.mfa_secrets TO careteam_auth;
 GRANT INSERT ON careteam.audit_log TO careteam_auth;
+-- pg_stat_activity shows backend_start of other roles' backends only to
+-- members of pg_read_all_stats, and an MFA session is keyed by it.
+GRANT pg_read_all_stats TO careteam_auth, careteam_owner;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA careteam TO careteam_auth, careteam_owner;
 
 -- Staff read through the policies and write only through functions that
