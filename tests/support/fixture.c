@@ -40,6 +40,9 @@ PGconn *ct_test_admin_connect(void)
 }
 
 static PGresult *run_formatted(PGconn *conn, const char *format,
+			       va_list args) __attribute__((format(printf, 2, 0)));
+
+static PGresult *run_formatted(PGconn *conn, const char *format,
 			       va_list args)
 {
 	char sql[4096];
