@@ -27,7 +27,9 @@ TEST_LIBS = $(shell $(PKG_CONFIG) --libs $(TEST_PACKAGES)) -lutil -lm -pthread
 
 WARNINGS = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wformat=2
-CPPFLAGS += -Iinclude -I$(BUILD)/gen \
+# _GNU_SOURCE exposes POSIX and BSD interfaces whatever the pkg-config
+# files define.
+CPPFLAGS += -Iinclude -I$(BUILD)/gen -D_GNU_SOURCE \
 	-DCT_VERSION='"$(VERSION)"'
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c17 $(WARNINGS) $(CFLAGS) $(PKG_CFLAGS) -MMD -MP
