@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "careteam/admin.h"
 #include "careteam/care_team.h"
 #include "careteam/patients.h"
 #include "careteam/providers.h"
@@ -136,6 +137,68 @@ static enum ct_outcome run_show(const struct cli_request *request,
 	return CT_OK;
 }
 
+/* Rows one audit listing prints at most. */
+#define AUDIT_LIMIT 1000
+
+static enum ct_outcome run_audit(const struct cli_request *request,
+				 struct ct_session *session)
+{
+	struct ct_audit_list trail;
+	struct ct_error err;
+	enum ct_outcome outcome = ct_admin_audit_trail(
+		session, request->arguments[0], AUDIT_LIMIT, &trail, &err);
+
+	if (outcome != CT_OK)
+		return cli_report(outcome, &err);
+	for (size_t i = 0; i < trail.count; i++) {
+		const struct ct_audit_entry *entry = &trail.items[i];
+		char id[24];
+
+		snprintf(id, sizeof(id), "%" PRId64, entry->id);
+		CLI_RECORD(id, entry->occurred_at, entry->staff_name,
+			   entry->role_name, entry->mrn, entry->action,
+			   entry->application_name, entry->before,
+			   entry->after);
+	}
+	ct_audit_list_free(&trail);
+	return CT_OK;
+}
+
+static enum ct_outcome run_admin(const struct cli_request *request,
+				 struct ct_session *session)
+{
+	struct ct_enrolment enrolment;
+	struct ct_error err;
+	enum ct_outcome outcome;
+
+	if (strcmp(request->arguments[0], "enroll-mfa") != 0)
+		return cli_usage_error(request->command,
+				       "unknown admin command \"%s\"",
+				       request->arguments[0]);
+	outcome = ct_admin_enroll_mfa(session, request->arguments[1],
+				      &enrolment, &err);
+	if (outcome != CT_OK)
+		return cli_report(outcome, &err);
+	CLI_RECORD("secret", enrolment.secret_base32);
+	CLI_RECORD("uri", enrolment.uri);
+	memset(&enrolment, 0, sizeof(enrolment));
+	return CT_OK;
+}
+
+static enum ct_outcome run_login(const struct cli_request *request,
+				 struct ct_session *session)
+{
+	(void)request;
+	if (!session->mfa_required) {
+		cli_print_error("this organization does not require a second "
+				"factor, so there is no ticket to print",
+				NULL);
+		return CT_OK;
+	}
+	CLI_RECORD("ticket", session->ticket);
+	return CT_OK;
+}
+
 #define WRITE_OPTIONS(required)                                                \
 	.accepted_options = CLI_FLAG(required) |                               \
 			    CLI_FLAG(CLI_OPTION_EXPECT_VERSION),               \
@@ -159,9 +222,9 @@ const struct cli_command cli_commands[] = {
 		.run = run_seed_demo,
 		.help = "Load the invented demo data set: organizations, "
 			"staff, providers, patients and care teams. The "
-			"database user running it becomes staff in every demo "
-			"organization. Fails when the demo data is already "
-			"there.",
+			"database user running it becomes staff \"Demo User\" "
+			"in two of the three demo organizations. Fails when "
+			"the demo data is already there.",
 	},
 	{
 		.name = "search",
@@ -253,6 +316,36 @@ const struct cli_command cli_commands[] = {
 			"transaction, ending the current PRIMARY assignment "
 			"with the reason. Prints: reassigned, assignment id, "
 			"version=N, former_primary=NAME.",
+	},
+	{
+		.name = "audit",
+		.arguments = "[MRN]",
+		.max_arguments = 1,
+		.run = run_audit,
+		.help = "Print the audit trail of the patient, or of the whole "
+			"organization without MRN, newest first, up to 1000 "
+			"lines of: id, time, staff name, role name, MRN, "
+			"action, application name, row before, row after (JSON).",
+	},
+	{
+		.name = "login",
+		.arguments = "",
+		.run = run_login,
+		.help = "Prove the second factor once and print \"ticket\" "
+			"and a session ticket. Later commands given the ticket "
+			"in CARETEAM_MFA_TICKET need no code until it expires.",
+	},
+	{
+		.name = "admin",
+		.arguments = "enroll-mfa ROLE",
+		.min_arguments = 2,
+		.max_arguments = 2,
+		.run = run_admin,
+		.help = "Enrol the staff member who logs in as ROLE for TOTP "
+			"codes, replacing any earlier secret. Needs admin "
+			"access. Prints the base32 secret and an otpauth:// URI "
+			"once; the database keeps the secret from everyone "
+			"else.",
 	},
 };
 

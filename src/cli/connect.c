@@ -1,6 +1,7 @@
 /* Opening the session a command runs on, including the second-factor code
  * an organization may require. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -28,15 +29,29 @@ static bool read_code(char *code, size_t size)
 	return true;
 }
 
-/* Prompts for the TOTP code on the terminal and proves it. The code is
- * echoed because it is valid for seconds only, and a prompt without echo
- * would have to restore the terminal on every signal. */
+/* Proves the second factor: with the ticket in CARETEAM_MFA_TICKET, else
+ * the code in CARETEAM_MFA_CODE, else a code typed at a prompt on the
+ * terminal. The typed code is echoed because it is valid for seconds
+ * only, and a prompt without echo would have to restore the terminal on
+ * every signal. */
 static enum ct_outcome prove_second_factor(struct ct_session *session)
 {
 	enum ct_outcome outcome = CT_MFA_REQUIRED;
+	const char *ticket = getenv("CARETEAM_MFA_TICKET");
+	const char *given_code = getenv("CARETEAM_MFA_CODE");
 	struct ct_error err;
 	char code[16];
 
+	if (ticket != NULL && ticket[0] != '\0') {
+		outcome = ct_session_resume(session, ticket, &err);
+		if (outcome == CT_OK || given_code == NULL)
+			return outcome == CT_OK ? CT_OK
+						: cli_report(outcome, &err);
+	}
+	if (given_code != NULL && given_code[0] != '\0') {
+		outcome = ct_session_verify_mfa(session, given_code, &err);
+		return outcome == CT_OK ? CT_OK : cli_report(outcome, &err);
+	}
 	if (!isatty(STDIN_FILENO)) {
 		ct_error_set(&err, CT_MFA_REQUIRED,
 			     "organization %s requires a code, and standard "

@@ -271,18 +271,22 @@ static void test_cross_org_data_layer(void **state)
 			 CT_ORGANIZATION_NOT_FOUND);
 }
 
-/* Runs the CLI as a staff role and returns its exit status. */
-static int run_cli(const char *role, const char *org_code,
-		   const char *const *arguments)
+/* Runs the CLI as a staff role with one extra environment setting (or
+ * NULL), stores its standard output in output, and returns its exit
+ * status. */
+static int run_cli_capture(const char *role, const char *org_code,
+			   const char *environment, const char *const *arguments,
+			   char *output, size_t output_size)
 {
 	const char *tmpdir = ct_test_env("CT_TEST_TMPDIR");
-	char path[512];
+	char path[512], output_path[512];
 	const char *argv[16];
 	int argc = 0, status;
 	FILE *file;
 	pid_t child;
 
 	snprintf(path, sizeof(path), "%s/%s.conf", tmpdir, role);
+	snprintf(output_path, sizeof(output_path), "%s/%s.out", tmpdir, role);
 	file = fopen(path, "w");
 	assert_non_null(file);
 	fprintf(file, "database: { conninfo = \"%s user=%s\"; };\n",
@@ -301,14 +305,34 @@ static int run_cli(const char *role, const char *org_code,
 	child = fork();
 	assert_true(child >= 0);
 	if (child == 0) {
-		freopen("/dev/null", "w", stdout);
-		freopen("/dev/null", "w", stderr);
+		if (environment != NULL)
+			putenv((char *)environment);
+		if (freopen(output_path, "w", stdout) == NULL ||
+		    freopen("/dev/null", "w", stderr) == NULL ||
+		    freopen("/dev/null", "r", stdin) == NULL)
+			_exit(126);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	assert_int_equal(waitpid(child, &status, 0), child);
 	assert_true(WIFEXITED(status));
+
+	output[0] = '\0';
+	file = fopen(output_path, "r");
+	if (file != NULL) {
+		output[fread(output, 1, output_size - 1, file)] = '\0';
+		fclose(file);
+	}
 	return WEXITSTATUS(status);
+}
+
+static int run_cli(const char *role, const char *org_code,
+		   const char *const *arguments)
+{
+	char output[4096];
+
+	return run_cli_capture(role, org_code, NULL, arguments, output,
+			       sizeof(output));
 }
 
 static void test_cross_org_cli(void **state)
@@ -662,6 +686,57 @@ static void test_injection_literal(void **state)
 			    "t");
 }
 
+static void test_cli_mfa_audit_enrol(void **state)
+{
+	struct security_fixture *fixture = *state;
+	const char *login[] = {"login", NULL};
+	const char *search[] = {"search", "Gallagher", NULL};
+	const char *audit[] = {"audit", "N1", NULL};
+	const char *enrol[] = {"admin", "enroll-mfa", fixture->clerk, NULL};
+	char output[8192], code[8], environment[128], ticket[128] = "";
+	const char *line;
+
+	reset_mfa(fixture);
+	/* Without a code and without a terminal, nothing is shown. */
+	assert_int_equal(run_cli(fixture->doctor, fixture->guarded.code,
+				 search),
+			 1);
+
+	current_code(code, 0);
+	snprintf(environment, sizeof(environment), "CARETEAM_MFA_CODE=%s",
+		 code);
+	assert_int_equal(run_cli_capture(fixture->doctor, fixture->guarded.code,
+					 environment, login, output,
+					 sizeof(output)),
+			 0);
+	assert_true(strncmp(output, "ticket\t", 7) == 0);
+	sscanf(output + 7, "%64s", ticket);
+	assert_int_equal(strlen(ticket), 64);
+
+	snprintf(environment, sizeof(environment), "CARETEAM_MFA_TICKET=%s",
+		 ticket);
+	assert_int_equal(run_cli_capture(fixture->doctor, fixture->guarded.code,
+					 environment, search, output,
+					 sizeof(output)),
+			 0);
+	assert_non_null(strstr(output, "G1\tGallagher"));
+
+	assert_int_equal(run_cli_capture(fixture->nurse, fixture->north.code,
+					 NULL, audit, output, sizeof(output)),
+			 0);
+	line = strstr(output, "\tview\t");
+	assert_non_null(line);
+
+	assert_int_equal(run_cli_capture(fixture->chief, fixture->north.code,
+					 NULL, enrol, output, sizeof(output)),
+			 0);
+	assert_true(strncmp(output, "secret\t", 7) == 0);
+	assert_non_null(strstr(output, "\nuri\totpauth://totp/careteam:"));
+	/* A clinician may not enrol anyone. */
+	assert_int_equal(run_cli(fixture->nurse, fixture->north.code, enrol),
+			 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -678,6 +753,7 @@ int main(void)
 		cmocka_unit_test(test_audit_rows_written),
 		cmocka_unit_test(test_audit_append_only),
 		cmocka_unit_test(test_injection_literal),
+		cmocka_unit_test(test_cli_mfa_audit_enrol),
 	};
 
 	return cmocka_run_group_tests_name("security", tests, setup, teardown);
