@@ -487,6 +487,10 @@ BEGIN
 END
 $$;
 
+-- Staff have no privileges on write_receipts, so settling a lost reply
+-- runs as the owner too.
+ALTER FUNCTION careteam.settle_write(bigint, text) SECURITY DEFINER;
+
 -- Loads a care team like careteam.care_team and records the view in the
 -- audit log in the same statement.
 CREATE FUNCTION careteam.open_care_team(p_org bigint, p_mrn text,

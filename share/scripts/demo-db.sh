@@ -23,6 +23,12 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 var_dir=$repo/var
 state_file=$var_dir/demo-cluster.state
 config=$var_dir/careteam.conf
+admin_config=$var_dir/admin.conf
+# The ordinary login role the demo runs as, and its TOTP secret for the
+# riverside organization: 20 ASCII bytes, base32
+# MNQXEZLUMVQW2LLEMVWW6LLTMVRXEZLU.
+DEMO_ROLE=careteam_demo
+DEMO_MFA_SECRET=careteam-demo-secret
 
 # Loaded from and saved to state_file.
 data_dir=
@@ -152,10 +158,14 @@ socket_dir_problem() {
 	fi
 }
 
+# Writes a careteam config file for the demo cluster that connects as the
+# given role: the superuser for migrate and seed-demo, the demo staff login
+# for everything else.
 write_config() {
-	local conninfo="host=$socket_dir port=$port dbname=$DBNAME user=$SUPERUSER"
+	local file=$1 user=$2
+	local conninfo="host=$socket_dir port=$port dbname=$DBNAME user=$user"
 
-	cat >"$config.tmp" <<EOF || die "failed to write $config.tmp"
+	cat >"$file.tmp" <<EOF || die "failed to write $file.tmp"
 # Written by make db: points careteam at the private demo cluster.
 database: {
   conninfo = $(libconfig_string "$conninfo");
@@ -171,12 +181,37 @@ general: {
   default_organization = "northside";
 };
 EOF
-	mv "$config.tmp" "$config" || die "failed to write $config"
+	mv "$file.tmp" "$file" || die "failed to write $file"
 }
 
-run_program() {
-	echo "$SCRIPT_NAME: $program --config var/careteam.conf $*"
-	"$program" --config "$config" "$@"
+run_admin_program() {
+	echo "$SCRIPT_NAME: $program --config var/admin.conf $*"
+	"$program" --config "$admin_config" "$@"
+}
+
+# Gives the demo's staff member "Demo User" an ordinary login role, so the
+# demo runs under row-level security as staff would: a superuser bypasses
+# it. Also makes riverside require a TOTP code, with the demo secret from
+# docs/security.md, so the second-factor flow can be tried there.
+prepare_demo_login() {
+	cluster_psql "$socket_dir" "$port" "$SUPERUSER" "$DBNAME" <<SQL ||
+DO \$\$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DEMO_ROLE') THEN
+        CREATE ROLE $DEMO_ROLE LOGIN IN ROLE careteam_staff;
+    END IF;
+END
+\$\$;
+UPDATE careteam.staff SET role_name = '$DEMO_ROLE'
+ WHERE role_name = '$SUPERUSER';
+UPDATE careteam.organizations SET require_mfa = true
+ WHERE code = 'riverside';
+INSERT INTO careteam.mfa_secrets (staff_id, secret)
+SELECT id, convert_to('$DEMO_MFA_SECRET', 'UTF8') FROM careteam.staff
+ WHERE role_name = '$DEMO_ROLE'
+ON CONFLICT (staff_id) DO NOTHING;
+SQL
+		die "failed to prepare the demo login role $DEMO_ROLE"
 }
 
 start_demo() {
@@ -202,15 +237,18 @@ start_demo() {
 	cluster_configure "$data_dir" "$socket_dir" "$port"
 	cluster_start "$data_dir" || exit 1
 	cluster_create_db "$socket_dir" "$port" "$SUPERUSER" "$DBNAME"
-	write_config
+	write_config "$admin_config" "$SUPERUSER"
+	write_config "$config" "$DEMO_ROLE"
 
-	run_program migrate || die "migrate failed (see the messages above)"
+	run_admin_program migrate ||
+		die "migrate failed (see the messages above)"
 	if [ "$seeded" != 1 ]; then
-		run_program seed-demo ||
+		run_admin_program seed-demo ||
 			die "seed-demo failed. The next make db runs it again"
 		seeded=1
 		save_state
 	fi
+	prepare_demo_login
 	echo "$SCRIPT_NAME: demo cluster running: data $data_dir," \
 		"socket $socket_dir port $port, config var/careteam.conf;" \
 		"stop it with make db-stop"
