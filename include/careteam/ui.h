@@ -9,11 +9,11 @@
 #include "careteam/session.h"
 
 /* Runs the UI on an open session until the user quits, and returns the
- * process exit status: 0 after q or Ctrl-C, 2 when TERM is unset or names
- * an unknown terminal (a message goes to stderr and the terminal is left
- * untouched), 1 when curses cannot start, and 128 plus the signal number
- * after SIGTERM or SIGHUP. The terminal is restored on every path. Call
- * setlocale(LC_ALL, "") first, or let this function do it. */
+ * process exit status. The status is 0 after q or Ctrl-C, and 128 plus the
+ * signal number after SIGTERM or SIGHUP. It is 2 when TERM is unset or
+ * names an unknown terminal, after a message on stderr and with the
+ * terminal untouched, and 1 when curses cannot start. The terminal is
+ * restored on every path. The function calls setlocale(LC_ALL, ""). */
 int ct_ui_run(struct ct_session *session, const struct ct_config *config);
 
 /* Prints every key binding as markdown tables, one per screen or dialog,

@@ -2,7 +2,8 @@
 # Runs the test binaries of a build against a throwaway PostgreSQL cluster in
 # a new folder under /tmp, which is removed on exit.
 #
-#   run-tests.sh BUILD           every BUILD/tests/test_*, then BUILD/tests/pty-run
+#   run-tests.sh BUILD           every BUILD/tests/test_*, then BUILD/tests/race
+#                                (small), then BUILD/tests/pty-run
 #   run-tests.sh BUILD stress    BUILD/tests/race with CT_STRESS=1
 #
 # Set CT_TEST_KEEP=1 to keep the folder (cluster stopped) for a look after a
@@ -204,6 +205,9 @@ else
 		esac
 		[ -f "$binary" ] && [ -x "$binary" ] && tests+=("$binary")
 	done
+	# The race harness, at its default size of 8 workers x 200 writes.
+	[ -f "$build/tests/race" ] && [ -x "$build/tests/race" ] &&
+		tests+=("$build/tests/race")
 	[ -x "$build/tests/pty-run" ] && tests+=("$build/tests/pty-run")
 	[ ${#tests[@]} -gt 0 ] ||
 		die "no test binaries found in $build/tests. Run make tests"

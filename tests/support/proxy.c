@@ -403,15 +403,7 @@ void ct_proxy_stop(struct ct_proxy *proxy)
 		;
 	pthread_join(proxy->acceptor, NULL);
 
-	pthread_mutex_lock(&proxy->lock);
-	for (link = proxy->links; link != NULL; link = link->next) {
-		if (link->client_fd >= 0) {
-			shutdown(link->client_fd, SHUT_RDWR);
-			shutdown(link->server_fd, SHUT_RDWR);
-		}
-	}
-	pthread_mutex_unlock(&proxy->lock);
-
+	ct_proxy_break_links(proxy);
 	for (link = proxy->links; link != NULL; link = next) {
 		next = link->next;
 		for (int i = 0; i < 2; i++) {
@@ -440,6 +432,19 @@ void ct_proxy_set_delay(struct ct_proxy *proxy,
 void ct_proxy_drop_next_reply(struct ct_proxy *proxy)
 {
 	atomic_store(&proxy->drop_armed, true);
+}
+
+void ct_proxy_break_links(struct ct_proxy *proxy)
+{
+	pthread_mutex_lock(&proxy->lock);
+	for (struct link *link = proxy->links; link != NULL;
+	     link = link->next) {
+		if (link->client_fd >= 0) {
+			shutdown(link->client_fd, SHUT_RDWR);
+			shutdown(link->server_fd, SHUT_RDWR);
+		}
+	}
+	pthread_mutex_unlock(&proxy->lock);
 }
 
 unsigned ct_proxy_dropped_replies(struct ct_proxy *proxy)

@@ -40,6 +40,11 @@ void ct_proxy_set_delay(struct ct_proxy *proxy,
  * as if the link broke while the reply was on its way. */
 void ct_proxy_drop_next_reply(struct ct_proxy *proxy);
 
+/* Closes every forwarded connection now, on both sides, as if the link
+ * failed. A server backend busy with a statement, or waiting for a lock,
+ * does not notice until it next reads or writes. */
+void ct_proxy_break_links(struct ct_proxy *proxy);
+
 /* Returns how many replies were dropped since the proxy started. */
 unsigned ct_proxy_dropped_replies(struct ct_proxy *proxy);
 
