@@ -12,6 +12,13 @@
 struct ct_change {
 	int64_t patient_id;
 	char mrn[33];
+	/* The team's version after the change, who made the latest change,
+	 * when (YYYY-MM-DD HH:MM), and its audit action, such as assign or
+	 * reassign_primary ("" when the audit log has none). */
+	int64_t care_team_version;
+	char changed_by[256];
+	char changed_at[32];
+	char action[32];
 };
 
 /* Most changes one ct_changes_read call returns. */

@@ -62,6 +62,23 @@ enum ct_outcome ct_session_verify_mfa(struct ct_session *session,
 enum ct_outcome ct_session_resume(struct ct_session *session,
 				  const char *ticket, struct ct_error *err);
 
+struct ct_membership {
+	char code[64];
+	char name[256];
+	enum ct_access access;
+	bool mfa_required;
+};
+
+#define CT_MEMBERSHIPS_MAX 32
+
+/* Connects, lists the organizations the staff member belongs to (sorted by
+ * code, at most CT_MEMBERSHIPS_MAX), and disconnects, so that a caller can
+ * offer a choice before ct_session_open. */
+enum ct_outcome ct_session_list_memberships(
+	const struct ct_config *config,
+	struct ct_membership memberships[CT_MEMBERSHIPS_MAX], size_t *count,
+	struct ct_error *err);
+
 /* Connects without a staff identity, for migrate and seed-demo. */
 enum ct_outcome ct_session_open_maintenance(const struct ct_config *config,
 					    struct ct_session *session,

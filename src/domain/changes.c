@@ -11,8 +11,15 @@
 static const char listen_sql[] = "LISTEN careteam_care_team";
 
 static const char lookup_sql[] =
-	"SELECT id, mrn FROM careteam.patients"
-	" WHERE organization_id = $1 AND id = ANY ($2::bigint[])";
+	"SELECT p.id, p.mrn, p.care_team_version, s.display_name,"
+	" to_char(p.care_team_changed_at, 'YYYY-MM-DD HH24:MI'),"
+	" (SELECT l.action FROM careteam.audit_log l"
+	"   WHERE l.organization_id = p.organization_id"
+	"     AND l.patient_id = p.id AND l.action <> 'view'"
+	"   ORDER BY l.id DESC LIMIT 1)"
+	" FROM careteam.patients p"
+	" LEFT JOIN careteam.staff s ON s.id = p.care_team_changed_by"
+	" WHERE p.organization_id = $1 AND p.id = ANY ($2::bigint[])";
 
 enum ct_outcome ct_changes_listen(struct ct_session *session,
 				  struct ct_error *err)
@@ -107,6 +114,13 @@ enum ct_outcome ct_changes_read(struct ct_session *session,
 
 		change->patient_id = ct_row_int64(result, row, 0, 0);
 		ct_row_copy(result, row, 1, change->mrn, sizeof(change->mrn));
+		change->care_team_version = ct_row_int64(result, row, 2, 0);
+		ct_row_copy(result, row, 3, change->changed_by,
+			    sizeof(change->changed_by));
+		ct_row_copy(result, row, 4, change->changed_at,
+			    sizeof(change->changed_at));
+		ct_row_copy(result, row, 5, change->action,
+			    sizeof(change->action));
 		(*count)++;
 	}
 	PQclear(result);

@@ -240,6 +240,47 @@ enum ct_outcome ct_session_resume(struct ct_session *session,
 	return CT_OK;
 }
 
+enum ct_outcome ct_session_list_memberships(
+	const struct ct_config *config,
+	struct ct_membership memberships[CT_MEMBERSHIPS_MAX], size_t *count,
+	struct ct_error *err)
+{
+	struct ct_session session;
+	PGresult *result;
+	enum ct_outcome outcome;
+	int rows;
+
+	*count = 0;
+	outcome = connect_db(config, &session, err);
+	if (outcome != CT_OK)
+		return outcome;
+	outcome = ct_db_query(session.db, context_sql, 0, NULL, &result, err);
+	if (outcome == CT_OK) {
+		rows = PQntuples(result);
+		if (rows == 0)
+			outcome = ct_error_set(err, CT_NOT_STAFF, "%s", "");
+		for (int row = 0; row < rows && *count < CT_MEMBERSHIPS_MAX;
+		     row++) {
+			struct ct_membership *item = &memberships[*count];
+
+			if (PQgetisnull(result, row, COLUMN_ORGANIZATION_ID))
+				continue;
+			ct_row_copy(result, row, COLUMN_ORGANIZATION_CODE,
+				    item->code, sizeof(item->code));
+			ct_row_copy(result, row, COLUMN_ORGANIZATION_NAME,
+				    item->name, sizeof(item->name));
+			item->access = parse_access(
+				PQgetvalue(result, row, COLUMN_ACCESS_LEVEL));
+			item->mfa_required =
+				ct_row_bool(result, row, COLUMN_REQUIRE_MFA);
+			(*count)++;
+		}
+		PQclear(result);
+	}
+	ct_session_close(&session);
+	return outcome;
+}
+
 enum ct_outcome ct_session_open_maintenance(const struct ct_config *config,
 					    struct ct_session *session,
 					    struct ct_error *err)

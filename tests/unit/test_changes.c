@@ -114,6 +114,10 @@ static void test_change_is_notified(void **state)
 						ct_test_timeout_scale())),
 			 1);
 	assert_string_equal(changes[0].mrn, "W1");
+	assert_int_equal(changes[0].care_team_version, 1);
+	assert_string_equal(changes[0].changed_by, "Test Staff");
+	assert_string_equal(changes[0].action, "assign");
+	assert_int_equal(strlen(changes[0].changed_at), 16);
 }
 
 static void test_other_organization_filtered(void **state)

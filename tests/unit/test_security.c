@@ -686,6 +686,27 @@ static void test_injection_literal(void **state)
 			    "t");
 }
 
+static void test_memberships_listed(void **state)
+{
+	struct security_fixture *fixture = *state;
+	struct ct_membership memberships[CT_MEMBERSHIPS_MAX];
+	struct ct_config config;
+	struct ct_error err;
+	size_t count;
+
+	ct_test_config(&config, fixture->doctor, CT_ISOLATION_READ_COMMITTED,
+		       0);
+	assert_int_equal(ct_session_list_memberships(&config, memberships,
+						     &count, &err),
+			 CT_OK);
+	/* Listed before any code is proved, so a picker can say which
+	 * organization will ask for one. */
+	assert_int_equal(count, 1);
+	assert_string_equal(memberships[0].code, fixture->guarded.code);
+	assert_true(memberships[0].mfa_required);
+	assert_int_equal(memberships[0].access, CT_ACCESS_CLINICIAN);
+}
+
 static void test_cli_mfa_audit_enrol(void **state)
 {
 	struct security_fixture *fixture = *state;
@@ -753,6 +774,7 @@ int main(void)
 		cmocka_unit_test(test_audit_rows_written),
 		cmocka_unit_test(test_audit_append_only),
 		cmocka_unit_test(test_injection_literal),
+		cmocka_unit_test(test_memberships_listed),
 		cmocka_unit_test(test_cli_mfa_audit_enrol),
 	};
 
