@@ -56,7 +56,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 SUPPORT_SRC = $(wildcard tests/support/*.c)
 PTY_SRC = $(wildcard tests/pty/*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
-SUPPORT_OBJ = $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
+SUPPORT_OBJ = $(SUPPORT_SRC:%.c=$(BUILD)/obj/%.o)
 PTY_BIN = $(if $(PTY_SRC),$(BUILD)/tests/pty-run)
 RACE_SRC = $(wildcard tests/race/*.c)
 RACE_BIN = $(if $(RACE_SRC),$(BUILD)/tests/race)
@@ -80,7 +80,9 @@ $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%.o: tests/%.c | $(DEPS_STAMP)
+# Test objects live apart from the test programs, so a program such as
+# tests/race never shares its path with a folder of objects.
+$(BUILD)/obj/tests/%.o: tests/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
@@ -98,15 +100,18 @@ $(LIB): $(LIB_OBJ)
 $(PROGRAM): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(SUPPORT_OBJ) $(LIB)
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(SUPPORT_OBJ) $(LIB)
+	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIB) $(PKG_LIBS) $(TEST_LIBS)
 
-$(BUILD)/tests/pty-run: $(PTY_SRC:%.c=$(BUILD)/%.o) $(SUPPORT_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(PTY_SRC:%.c=$(BUILD)/%.o) $(SUPPORT_OBJ) \
+$(BUILD)/tests/pty-run: $(PTY_SRC:%.c=$(BUILD)/obj/%.o) $(SUPPORT_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(PTY_SRC:%.c=$(BUILD)/obj/%.o) $(SUPPORT_OBJ) \
 		$(LIB) $(PKG_LIBS) $(TEST_LIBS)
 
-$(BUILD)/tests/race: $(RACE_SRC:%.c=$(BUILD)/%.o) $(SUPPORT_OBJ) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(RACE_SRC:%.c=$(BUILD)/%.o) $(SUPPORT_OBJ) \
+$(BUILD)/tests/race: $(RACE_SRC:%.c=$(BUILD)/obj/%.o) $(SUPPORT_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(RACE_SRC:%.c=$(BUILD)/obj/%.o) $(SUPPORT_OBJ) \
 		$(LIB) $(PKG_LIBS) $(TEST_LIBS)
 
 tests: $(PROGRAM) $(TEST_BIN)

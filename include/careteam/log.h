@@ -3,6 +3,8 @@
 #ifndef CARETEAM_LOG_H
 #define CARETEAM_LOG_H
 
+#include <stdbool.h>
+
 #include "careteam/config.h"
 
 /* Opens the destination the configuration names. Returns CT_OK, or
@@ -17,5 +19,10 @@ void ct_log_close(void);
  * printf-style format. Lines above the configured level are dropped. */
 void ct_log(enum ct_log_level level, const char *event, const char *format,
 	    ...) __attribute__((format(printf, 3, 4)));
+
+/* Stops (true) or resumes (false) writing lines bound for stderr, while
+ * the interactive screen owns the terminal. Lines to syslog or a file are
+ * not affected. On resume, one line says how many were dropped. */
+void ct_log_set_screen_active(bool active);
 
 #endif

@@ -43,6 +43,7 @@ enum cli_option_id {
 enum cli_connection {
 	CLI_CONNECT_STAFF,       /* ct_session_open, as a staff member */
 	CLI_CONNECT_MAINTENANCE, /* ct_session_open_maintenance */
+	CLI_CONNECT_NONE,        /* no database; run gets a NULL session */
 };
 
 /* One command line, parsed and checked before anything connects. */

@@ -7,6 +7,7 @@
 #include "careteam/care_team.h"
 #include "careteam/patients.h"
 #include "careteam/providers.h"
+#include "careteam/ui.h"
 #include "cli.h"
 
 /* Rows one search prints. The interactive screen pages through more. */
@@ -199,6 +200,15 @@ static enum ct_outcome run_login(const struct cli_request *request,
 	return CT_OK;
 }
 
+static enum ct_outcome run_keys_markdown(const struct cli_request *request,
+					 struct ct_session *session)
+{
+	(void)request;
+	(void)session;
+	ct_ui_print_key_table(stdout);
+	return CT_OK;
+}
+
 #define WRITE_OPTIONS(required)                                                \
 	.accepted_options = CLI_FLAG(required) |                               \
 			    CLI_FLAG(CLI_OPTION_EXPECT_VERSION),               \
@@ -334,6 +344,15 @@ const struct cli_command cli_commands[] = {
 		.help = "Prove the second factor once and print \"ticket\" "
 			"and a session ticket. Later commands given the ticket "
 			"in CARETEAM_MFA_TICKET need no code until it expires.",
+	},
+	{
+		.name = "keys-markdown",
+		.arguments = "",
+		.connection = CLI_CONNECT_NONE,
+		.run = run_keys_markdown,
+		.help = "Print every key of the interactive screen as a "
+			"Markdown table, from the same table the help screen "
+			"uses. docs/user-guide.md includes its output.",
 	},
 	{
 		.name = "admin",

@@ -86,11 +86,15 @@ static int run_command(const struct cli_global *global,
 	if (outcome != CT_OK)
 		return ct_outcome_exit_status(outcome);
 
-	outcome = cli_open_session(command->connection, &config,
-				   global->org_code, &session);
-	if (outcome == CT_OK) {
-		outcome = command->run(&request, &session);
-		ct_session_close(&session);
+	if (command->connection == CLI_CONNECT_NONE) {
+		outcome = command->run(&request, NULL);
+	} else {
+		outcome = cli_open_session(command->connection, &config,
+					   global->org_code, &session);
+		if (outcome == CT_OK) {
+			outcome = command->run(&request, &session);
+			ct_session_close(&session);
+		}
 	}
 	outcome = finish_output(outcome);
 	ct_log(outcome == CT_OK ? CT_LOG_INFO : CT_LOG_WARNING,

@@ -24,7 +24,11 @@ static struct {
 	enum ct_log_destination destination;
 	enum ct_log_level level;
 	int fd;
-} logger = {CT_LOG_TO_STDERR, CT_LOG_WARNING, -1};
+	/* While the interactive screen owns the terminal, lines bound for
+	 * stderr are counted here instead of drawn over it. */
+	bool screen_active;
+	unsigned long held_lines;
+} logger = {CT_LOG_TO_STDERR, CT_LOG_WARNING, -1, false, 0};
 
 static const char *const level_names[] = {
 	[CT_LOG_ERROR] = "error",
@@ -204,7 +208,20 @@ void ct_log(enum ct_log_level level, const char *event, const char *format,
 		syslog(syslog_priority(level), "%s", line);
 	else if (logger.destination == CT_LOG_TO_FILE && logger.fd >= 0)
 		write_line(logger.fd, level, line);
+	else if (logger.screen_active)
+		logger.held_lines++;
 	else
 		write_line(STDERR_FILENO, level, line);
 	errno = saved_errno;
+}
+
+void ct_log_set_screen_active(bool active)
+{
+	unsigned long held = logger.held_lines;
+
+	logger.screen_active = active;
+	logger.held_lines = 0;
+	if (!active && held > 0)
+		ct_log(CT_LOG_WARNING, "log_lines_dropped",
+		       "count=%lu reason=screen_active", held);
 }
