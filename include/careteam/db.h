@@ -84,6 +84,11 @@ enum ct_outcome ct_db_reconnect(struct ct_db *db, struct ct_error *err);
 
 bool ct_db_connected(const struct ct_db *db);
 
+/* Sets the key=value ids, such as "organization=3 staff=7", that the
+ * connection's own log lines (retries, reconnects) carry. NULL clears them.
+ * Cut at 255 bytes. */
+void ct_db_set_log_context(struct ct_db *db, const char *context);
+
 /* Returns the number of round trips to the server since connecting: one
  * per statement sent, including retries, resets excluded. */
 unsigned long ct_db_round_trips(const struct ct_db *db);

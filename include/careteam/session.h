@@ -97,6 +97,11 @@ enum ct_outcome ct_session_migrate(struct ct_session *session, int *applied,
 enum ct_outcome ct_session_seed_demo(struct ct_session *session,
 				     struct ct_error *err);
 
+/* Makes the connection's own log lines carry the session's organization
+ * and staff ids. ct_session_open does this; writes add their own ids for
+ * their duration. */
+void ct_session_set_log_context(struct ct_session *session);
+
 /* Returns the socket to poll for asynchronous results, or -1. */
 int ct_session_socket(const struct ct_session *session);
 

@@ -21,6 +21,7 @@ struct ct_db {
 	bool in_flight;
 	ct_db_reconnect_hook reconnect_hook;
 	void *reconnect_argument;
+	char log_context[256];
 };
 
 /* Copies libpq's error text without its trailing newline. */
@@ -156,11 +157,17 @@ enum ct_outcome ct_db_reconnect(struct ct_db *db, struct ct_error *err)
 	outcome = set_isolation(db, err);
 	if (outcome != CT_OK)
 		return outcome;
-	ct_log(CT_LOG_INFO, "db_reconnected", "backend_pid=%d",
-	       PQbackendPID(db->conn));
+	ct_log(CT_LOG_INFO, "db_reconnected", "backend_pid=%d %s",
+	       PQbackendPID(db->conn), db->log_context);
 	if (db->reconnect_hook != NULL)
 		outcome = db->reconnect_hook(db->reconnect_argument, err);
 	return outcome;
+}
+
+void ct_db_set_log_context(struct ct_db *db, const char *context)
+{
+	snprintf(db->log_context, sizeof(db->log_context), "%s",
+		 context != NULL ? context : "");
 }
 
 void ct_db_set_reconnect_hook(struct ct_db *db, ct_db_reconnect_hook hook,
@@ -247,14 +254,14 @@ enum ct_outcome ct_db_query_retry(struct ct_db *db, const char *sql,
 			break;
 		if (attempt > db->max_retries) {
 			ct_log(CT_LOG_WARNING, "retries_exhausted",
-			       "sqlstate=%s attempts=%d", err->sqlstate,
-			       attempt);
+			       "sqlstate=%s attempts=%d %s", err->sqlstate,
+			       attempt, db->log_context);
 			outcome = CT_CONFLICT_SERIALIZATION;
 			err->outcome = outcome;
 			break;
 		}
-		ct_log(CT_LOG_INFO, "retry", "sqlstate=%s attempt=%d",
-		       err->sqlstate, attempt);
+		ct_log(CT_LOG_INFO, "retry", "sqlstate=%s attempt=%d %s",
+		       err->sqlstate, attempt, db->log_context);
 		back_off(attempt - 1);
 	}
 	if (attempts != NULL)

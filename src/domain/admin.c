@@ -129,7 +129,8 @@ enum ct_outcome ct_admin_audit_trail(struct ct_session *session,
 				    limit);
 	snprintf(org, sizeof(org), "%lld", (long long)session->organization_id);
 	snprintf(limit_text, sizeof(limit_text), "%d", limit);
-	outcome = ct_db_query(session->db, audit_sql, 3, params, &result, err);
+	outcome = ct_db_query_retry(session->db, audit_sql, 3, params, &result, NULL,
+				    err);
 	if (outcome != CT_OK)
 		return outcome;
 

@@ -163,7 +163,8 @@ enum ct_outcome ct_care_team_load(struct ct_session *session, const char *mrn,
 	params[0] = org;
 	params[1] = mrn;
 	params[2] = include_removed ? "true" : "false";
-	outcome = ct_db_query(session->db, team_sql, 3, params, &result, err);
+	outcome = ct_db_query_retry(session->db, team_sql, 3, params, &result, NULL,
+				    err);
 	if (outcome != CT_OK)
 		return outcome;
 	outcome = decode_team(result, team, err);
@@ -351,6 +352,21 @@ static void log_write(const struct ct_session *session, enum write_kind kind,
 	       result->attempts);
 }
 
+/* Names the write in the connection's retry and reconnect log lines. */
+static void set_write_log_context(struct ct_session *session,
+				  enum write_kind kind,
+				  const struct ct_write_request *request)
+{
+	char context[256];
+
+	snprintf(context, sizeof(context),
+		 "organization=%lld staff=%lld action=%s mrn=%.32s npi=%.10s",
+		 (long long)session->organization_id,
+		 (long long)session->staff_id, write_specs[kind].action,
+		 request->mrn, request->npi);
+	ct_db_set_log_context(session->db, context);
+}
+
 static bool is_idempotency_key(const char *key)
 {
 	size_t i;
@@ -397,9 +413,11 @@ static void settle(struct ct_session *session, const char *org,
 	PGresult *result;
 
 	out->settled = true;
+	/* Under SERIALIZABLE, waiting for the write's transaction ends in
+	 * 40001 when it committed, and the retry then reads its receipt. */
 	if (ct_db_reconnect(session->db, &err) != CT_OK ||
-	    ct_db_query(session->db, settle_sql, 2, params, &result, &err) !=
-		    CT_OK) {
+	    ct_db_query_retry(session->db, settle_sql, 2, params, &result,
+			      NULL, &err) != CT_OK) {
 		out->outcome = CT_OUTCOME_UNKNOWN;
 		out->error.outcome = CT_OUTCOME_UNKNOWN;
 		return;
@@ -441,6 +459,7 @@ static enum ct_outcome run_write(struct ct_session *session,
 								: version;
 	params[6] = out->idempotency_key;
 
+	set_write_log_context(session, kind, request);
 	trips_before = ct_db_round_trips(session->db);
 	out->outcome = ct_db_query_retry(session->db, write_sql, 7, params,
 					 &result, &out->attempts, &out->error);
@@ -456,6 +475,7 @@ static enum ct_outcome run_write(struct ct_session *session,
 		settle(session, org, out);
 	}
 	log_write(session, kind, request, out);
+	ct_session_set_log_context(session);
 	return out->outcome;
 }
 

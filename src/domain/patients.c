@@ -141,7 +141,8 @@ enum ct_outcome ct_patients_search(struct ct_session *session,
 	params[0] = org;
 	params[1] = query != NULL ? query : "";
 	params[2] = limit_text;
-	outcome = ct_db_query(session->db, search_sql, 3, params, &result, err);
+	outcome = ct_db_query_retry(session->db, search_sql, 3, params, &result, NULL,
+				    err);
 	if (outcome != CT_OK)
 		return outcome;
 	outcome = decode_patients(result, list, err);

@@ -69,7 +69,8 @@ enum ct_outcome ct_providers_list(struct ct_session *session,
 	params[0] = org;
 	params[1] = query != NULL ? query : "";
 	params[2] = active_only ? "true" : "false";
-	outcome = ct_db_query(session->db, list_sql, 3, params, &result, err);
+	outcome = ct_db_query_retry(session->db, list_sql, 3, params, &result, NULL,
+				    err);
 	if (outcome != CT_OK)
 		return outcome;
 	outcome = decode_providers(result, list, err);

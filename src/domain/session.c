@@ -156,6 +156,7 @@ enum ct_outcome ct_session_open(const struct ct_config *config,
 	fill_session(session, result, row);
 	PQclear(result);
 	ct_db_set_reconnect_hook(session->db, restore_session, session);
+	ct_session_set_log_context(session);
 	ct_log(CT_LOG_INFO, "session_opened", "organization=%lld staff=%lld",
 	       (long long)session->organization_id,
 	       (long long)session->staff_id);
@@ -304,6 +305,16 @@ enum ct_outcome ct_session_seed_demo(struct ct_session *session,
 				     struct ct_error *err)
 {
 	return ct_db_load_demo(session->db, err);
+}
+
+void ct_session_set_log_context(struct ct_session *session)
+{
+	char context[96];
+
+	snprintf(context, sizeof(context), "organization=%lld staff=%lld",
+		 (long long)session->organization_id,
+		 (long long)session->staff_id);
+	ct_db_set_log_context(session->db, context);
 }
 
 int ct_session_socket(const struct ct_session *session)
