@@ -429,61 +429,22 @@ CREATE TRIGGER care_team_assignments_audit
     AFTER INSERT OR UPDATE ON careteam.care_team_assignments
     FOR EACH ROW EXECUTE FUNCTION careteam.audit_assignment_change();
 
--- Replaces 0003's write so the audit rows name the action.
-CREATE OR REPLACE FUNCTION careteam.write(p_action text, p_org bigint,
-                                          p_mrn text, p_npi text,
-                                          p_argument text,
-                                          p_expected_version bigint,
-                                          p_key text)
+-- 0003's write becomes write_unaudited, and write now names the action for
+-- the audit trigger before running it, as the owner.
+ALTER FUNCTION careteam.write(text, bigint, text, text, text, bigint, text)
+    RENAME TO write_unaudited;
+
+CREATE FUNCTION careteam.write(p_action text, p_org bigint, p_mrn text,
+                               p_npi text, p_argument text,
+                               p_expected_version bigint, p_key text)
 RETURNS careteam.write_result
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = careteam, pg_catalog
 AS $$
-DECLARE
-    r        write_result;
-    v_stored write_receipts;
 BEGIN
     PERFORM set_config('careteam.action', p_action, true);
-
-    IF p_key IS NOT NULL THEN
-        INSERT INTO write_receipts (organization_id, idempotency_key,
-                                    action, outcome)
-        VALUES (p_org, p_key, p_action, 'pending')
-        ON CONFLICT DO NOTHING;
-        IF NOT FOUND THEN
-            SELECT * INTO v_stored FROM write_receipts
-             WHERE organization_id = p_org AND idempotency_key = p_key;
-            RETURN ROW(v_stored.outcome, v_stored.assignment_id,
-                       v_stored.care_team_version, v_stored.other_provider,
-                       v_stored.other_staff, v_stored.other_at);
-        END IF;
-    END IF;
-
-    r := CASE p_action
-         WHEN 'assign' THEN assign(p_org, p_mrn, p_npi, p_argument,
-                                   p_expected_version)
-         WHEN 'remove' THEN remove(p_org, p_mrn, p_npi, p_argument,
-                                   p_expected_version)
-         WHEN 'set_role' THEN set_role(p_org, p_mrn, p_npi, p_argument,
-                                       p_expected_version)
-         WHEN 'reassign_primary' THEN
-             reassign_primary(p_org, p_mrn, p_npi, p_argument,
-                              p_expected_version)
-         END;
-    IF r.outcome IS NULL THEN
-        RAISE EXCEPTION 'unknown careteam write action %', p_action
-              USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-
-    IF p_key IS NOT NULL THEN
-        UPDATE write_receipts
-           SET outcome = r.outcome, assignment_id = r.assignment_id,
-               care_team_version = r.care_team_version,
-               other_provider = r.other_provider,
-               other_staff = r.other_staff, other_at = r.other_at
-         WHERE organization_id = p_org AND idempotency_key = p_key;
-    END IF;
-    RETURN r;
+    RETURN write_unaudited(p_action, p_org, p_mrn, p_npi, p_argument,
+                           p_expected_version, p_key);
 END
 $$;
 
