@@ -31,7 +31,12 @@ void ct_proxy_conninfo(const struct ct_proxy *proxy, const char *user,
 		       char *buffer, size_t size);
 
 /* Holds every chunk of bytes in that direction for delay_ms milliseconds
- * before forwarding it. 0 turns the delay off. */
+ * before forwarding it. 0 turns the delay off.
+ *
+ * NOTE: a pump forwards one chunk at a time, so bytes that arrive while an
+ * earlier chunk is held wait for it and then for a full delay of their
+ * own. With one statement in flight at a time, each round trip gains
+ * exactly the two delays. */
 void ct_proxy_set_delay(struct ct_proxy *proxy,
 			enum ct_proxy_direction direction, int delay_ms);
 
