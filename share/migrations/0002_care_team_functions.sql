@@ -26,7 +26,7 @@ RETURNS TABLE (staff_id bigint, staff_name text, organization_id bigint,
                organization_code text, organization_name text,
                access_level text)
 LANGUAGE sql STABLE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     SELECT s.id, s.display_name, o.id, o.code, o.name, m.access_level
       FROM staff s
@@ -42,7 +42,7 @@ $$;
 CREATE FUNCTION careteam.require_member(p_org bigint, p_level text)
 RETURNS bigint
 LANGUAGE plpgsql STABLE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 DECLARE
     v_staff bigint;
@@ -78,7 +78,7 @@ CREATE FUNCTION careteam.search_patients(p_org bigint, p_query text,
 RETURNS TABLE (mrn text, family_name text, given_name text, birth_date date,
                primary_provider text, care_team_version bigint)
 LANGUAGE plpgsql STABLE
-SET search_path = careteam, public, pg_catalog
+SET search_path = careteam, public, pg_catalog, pg_temp
 SET pg_trgm.word_similarity_threshold = 0.5
 AS $$
 DECLARE
@@ -153,7 +153,7 @@ RETURNS TABLE (mrn text, family_name text, given_name text, birth_date date,
                assigned_by text, removed_at timestamptz, removed_by text,
                removal_reason text)
 LANGUAGE plpgsql STABLE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM require_member(p_org, 'read-only');
@@ -194,7 +194,7 @@ CREATE FUNCTION careteam.list_providers(p_org bigint, p_query text,
 RETURNS TABLE (npi text, display_name text, specialty text, active boolean,
                primary_panel_size bigint)
 LANGUAGE plpgsql STABLE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 DECLARE
     v_query text := btrim(coalesce(p_query, ''));
@@ -230,7 +230,7 @@ $$;
 CREATE FUNCTION careteam.lock_patient(p_org bigint, p_mrn text)
 RETURNS careteam.patients
 LANGUAGE sql VOLATILE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     SELECT * FROM patients
      WHERE organization_id = p_org AND mrn = p_mrn
@@ -244,7 +244,7 @@ CREATE FUNCTION careteam.stale_result(p_patient careteam.patients,
                                       p_expected bigint)
 RETURNS careteam.write_result
 LANGUAGE sql STABLE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     SELECT ROW('stale', NULL, p_patient.care_team_version, NULL,
                s.display_name, p_patient.care_team_changed_at)::write_result
@@ -260,7 +260,7 @@ CREATE FUNCTION careteam.bump_version(p_org bigint, p_patient bigint,
                                       p_staff bigint)
 RETURNS bigint
 LANGUAGE sql VOLATILE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     UPDATE patients
        SET care_team_version = care_team_version + 1,
@@ -279,7 +279,7 @@ CREATE FUNCTION careteam.active_assignment(p_org bigint, p_patient bigint,
                                            OUT assigned_at timestamptz,
                                            OUT assigned_by text)
 LANGUAGE sql STABLE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     SELECT a.id, a.role, a.assigned_at, s.display_name
       FROM care_team_assignments a
@@ -297,7 +297,7 @@ CREATE FUNCTION careteam.active_primary(p_org bigint, p_patient bigint,
                                         OUT assigned_at timestamptz,
                                         OUT assigned_by text)
 LANGUAGE sql STABLE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     SELECT a.id, a.provider_id, pr.display_name, a.assigned_at, s.display_name
       FROM care_team_assignments a
@@ -312,7 +312,7 @@ CREATE FUNCTION careteam.end_assignment(p_org bigint, p_assignment bigint,
                                         p_staff bigint, p_reason text)
 RETURNS void
 LANGUAGE sql VOLATILE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     UPDATE care_team_assignments
        SET removed_at = now(), removed_by = p_staff, removal_reason = p_reason
@@ -330,7 +330,7 @@ CREATE FUNCTION careteam.assign(p_org bigint, p_mrn text, p_npi text,
                                 p_role text, p_expected_version bigint)
 RETURNS careteam.write_result
 LANGUAGE plpgsql VOLATILE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 DECLARE
     r          write_result;
@@ -407,7 +407,7 @@ CREATE FUNCTION careteam.remove(p_org bigint, p_mrn text, p_npi text,
                                 p_reason text, p_expected_version bigint)
 RETURNS careteam.write_result
 LANGUAGE plpgsql VOLATILE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 DECLARE
     r          write_result;
@@ -465,7 +465,7 @@ CREATE FUNCTION careteam.set_role(p_org bigint, p_mrn text, p_npi text,
                                   p_role text, p_expected_version bigint)
 RETURNS careteam.write_result
 LANGUAGE plpgsql VOLATILE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 DECLARE
     r          write_result;
@@ -552,7 +552,7 @@ CREATE FUNCTION careteam.reassign_primary(p_org bigint, p_mrn text,
                                           p_expected_version bigint)
 RETURNS careteam.write_result
 LANGUAGE plpgsql VOLATILE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 DECLARE
     r          write_result;

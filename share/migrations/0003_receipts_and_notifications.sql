@@ -34,7 +34,7 @@ CREATE FUNCTION careteam.write(p_action text, p_org bigint, p_mrn text,
                                p_expected_version bigint, p_key text)
 RETURNS careteam.write_result
 LANGUAGE plpgsql VOLATILE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 DECLARE
     r        write_result;
@@ -90,7 +90,7 @@ $$;
 CREATE FUNCTION careteam.settle_write(p_org bigint, p_key text)
 RETURNS careteam.write_result
 LANGUAGE plpgsql VOLATILE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 DECLARE
     v_stored write_receipts;
@@ -115,7 +115,7 @@ $$;
 CREATE FUNCTION careteam.notify_care_team_change()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 DECLARE
     v_row care_team_assignments := coalesce(NEW, OLD);

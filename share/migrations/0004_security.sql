@@ -44,7 +44,8 @@ CREATE TABLE careteam.mfa_secrets (
     secret      bytea NOT NULL CHECK (length(secret) >= 20),
     -- The last time step accepted, so one code cannot be used twice.
     last_step   bigint NOT NULL DEFAULT 0,
-    failures    integer NOT NULL DEFAULT 0,
+    -- When the lockout after five wrong codes ends. The count itself is
+    -- in a sequence, see mfa_failure_counter.
     locked_until timestamptz,
     enrolled_at timestamptz NOT NULL DEFAULT now()
 );
@@ -112,7 +113,7 @@ CREATE TRIGGER audit_log_append_only
 CREATE FUNCTION careteam.session_staff_id()
 RETURNS bigint
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     SELECT id FROM staff WHERE role_name = session_user
 $$;
@@ -121,7 +122,7 @@ $$;
 CREATE FUNCTION careteam.mfa_verified(p_org bigint)
 RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     SELECT EXISTS (
         SELECT FROM mfa_sessions ms
@@ -137,7 +138,7 @@ $$;
 CREATE FUNCTION careteam.access_level(p_org bigint)
 RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     SELECT m.access_level
       FROM memberships m
@@ -147,10 +148,40 @@ AS $$
        AND (NOT o.require_mfa OR mfa_verified(p_org))
 $$;
 
+-- The organizations session_user may read, or write, right now. The
+-- policies call these once per statement, as an InitPlan, rather than
+-- access_level once per row.
+CREATE FUNCTION careteam.readable_organizations()
+RETURNS bigint[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = careteam, pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(m.organization_id), '{}')
+      FROM memberships m
+      JOIN staff s ON s.id = m.staff_id
+      JOIN organizations o ON o.id = m.organization_id
+     WHERE s.role_name = session_user
+       AND (NOT o.require_mfa OR mfa_verified(o.id))
+$$;
+
+CREATE FUNCTION careteam.writable_organizations()
+RETURNS bigint[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = careteam, pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(m.organization_id), '{}')
+      FROM memberships m
+      JOIN staff s ON s.id = m.staff_id
+      JOIN organizations o ON o.id = m.organization_id
+     WHERE s.role_name = session_user
+       AND m.access_level IN ('clinician', 'admin')
+       AND (NOT o.require_mfa OR mfa_verified(o.id))
+$$;
+
 CREATE FUNCTION careteam.can_read(p_org bigint)
 RETURNS boolean
 LANGUAGE sql STABLE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     SELECT access_level(p_org) IS NOT NULL
 $$;
@@ -158,7 +189,7 @@ $$;
 CREATE FUNCTION careteam.can_write(p_org bigint)
 RETURNS boolean
 LANGUAGE sql STABLE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     SELECT access_level(p_org) IN ('clinician', 'admin')
 $$;
@@ -168,7 +199,7 @@ $$;
 CREATE FUNCTION careteam.shares_organization(p_staff bigint)
 RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     SELECT EXISTS (
         SELECT FROM memberships theirs
@@ -188,7 +219,7 @@ RETURNS TABLE (staff_id bigint, staff_name text, organization_id bigint,
                organization_code text, organization_name text,
                access_level text)
 LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     SELECT s.id, s.display_name, o.id, o.code, o.name, m.access_level
       FROM staff s
@@ -203,7 +234,7 @@ $$;
 CREATE OR REPLACE FUNCTION careteam.require_member(p_org bigint, p_level text)
 RETURNS bigint
 LANGUAGE plpgsql STABLE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 DECLARE
     v_level text := access_level(p_org);
@@ -230,7 +261,7 @@ $$;
 CREATE FUNCTION careteam.totp_code(p_secret bytea, p_step bigint)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT
-SET search_path = careteam, public, pg_catalog
+SET search_path = careteam, public, pg_catalog, pg_temp
 AS $$
     -- PostgreSQL gives << and | the same precedence, left to right, so
     -- every shift needs its own parentheses.
@@ -249,7 +280,7 @@ CREATE FUNCTION careteam.audit(p_action text, p_org bigint, p_patient bigint,
                                p_before jsonb, p_after jsonb)
 RETURNS void
 LANGUAGE sql VOLATILE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     INSERT INTO audit_log (staff_id, organization_id, patient_id, action,
                            before, after)
@@ -260,7 +291,7 @@ $$;
 CREATE FUNCTION careteam.grant_mfa_session(p_org bigint, p_staff bigint)
 RETURNS void
 LANGUAGE sql VOLATILE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     INSERT INTO mfa_sessions (backend_pid, backend_start, staff_id,
                               organization_id)
@@ -269,23 +300,86 @@ AS $$
     ON CONFLICT DO NOTHING
 $$;
 
+-- Wrong codes must count even when the caller rolls its transaction back,
+-- for example by raising an error after each guess, so they are counted in
+-- a sequence per enrolled staff member: nextval and setval are never rolled
+-- back. The sequence holds the wrong codes since the last accepted one.
+CREATE FUNCTION careteam.mfa_failure_counter(p_staff bigint)
+RETURNS regclass
+LANGUAGE sql STABLE
+SET search_path = careteam, pg_catalog, pg_temp
+AS $$
+    SELECT format('careteam.mfa_failures_%s', p_staff)::regclass
+$$;
+
+-- Creates the counter with the secret, in the enrolling transaction, so no
+-- verification can run before it exists.
+CREATE FUNCTION careteam.create_mfa_failure_counter()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = careteam, pg_catalog, pg_temp
+AS $$
+BEGIN
+    EXECUTE format('CREATE SEQUENCE IF NOT EXISTS careteam.mfa_failures_%s'
+                   ' MINVALUE 0 START 0', NEW.staff_id);
+    PERFORM setval(mfa_failure_counter(NEW.staff_id), 0, true);
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER mfa_secrets_counter
+    AFTER INSERT OR UPDATE OF secret ON careteam.mfa_secrets
+    FOR EACH ROW EXECUTE FUNCTION careteam.create_mfa_failure_counter();
+
+-- Returns when the staff member's lockout ends, or NULL when there is none.
+-- A lockout whose end time was rolled back away is restarted, so a caller
+-- who keeps undoing its attempts stays locked out.
+CREATE FUNCTION careteam.mfa_lock_end(p_staff bigint)
+RETURNS timestamptz
+LANGUAGE plpgsql VOLATILE
+SET search_path = careteam, pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_failures bigint :=
+        coalesce(pg_sequence_last_value(mfa_failure_counter(p_staff)), 0);
+    v_until    timestamptz;
+BEGIN
+    IF v_failures < 5 THEN
+        RETURN NULL;
+    END IF;
+    SELECT locked_until INTO v_until FROM mfa_secrets
+     WHERE staff_id = p_staff;
+    IF v_until IS NULL THEN
+        v_until := now() + interval '15 minutes';
+        UPDATE mfa_secrets SET locked_until = v_until
+         WHERE staff_id = p_staff;
+    ELSIF v_until <= now() THEN
+        PERFORM setval(mfa_failure_counter(p_staff), 0, true);
+        UPDATE mfa_secrets SET locked_until = NULL WHERE staff_id = p_staff;
+        RETURN NULL;
+    END IF;
+    RETURN v_until;
+END
+$$;
+
 -- Verifies a TOTP code for session_user in p_org, allowing one step of
 -- clock drift either way. outcome is ok (ticket set), invalid, locked,
--- not_enrolled or not_member. Five failures in a row lock the staff member
--- out for 15 minutes. Failures are stored, so the function returns rather
--- than raising.
+-- not_enrolled or not_member. Five wrong codes in a row lock the staff
+-- member out for 15 minutes. Each wrong code and lockout also goes to the
+-- server log, which a rollback cannot take back as it can the audit rows.
 CREATE FUNCTION careteam.verify_mfa(p_org bigint, p_code text)
 RETURNS careteam.mfa_result
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = careteam, public, pg_catalog
+SET search_path = careteam, public, pg_catalog, pg_temp
 AS $$
 DECLARE
-    r        mfa_result;
-    v_staff  bigint := session_staff_id();
-    v_secret mfa_secrets;
-    v_step   bigint := floor(extract(epoch FROM now()) / 30);
-    v_match  bigint;
-    v_hours  integer;
+    r          mfa_result;
+    v_staff    bigint := session_staff_id();
+    v_secret   mfa_secrets;
+    v_step     bigint := floor(extract(epoch FROM now()) / 30);
+    v_match    bigint;
+    v_failures bigint;
+    v_hours    integer;
 BEGIN
     -- session_context reads past row-level security, which hides the
     -- organization until the code is proved.
@@ -300,10 +394,12 @@ BEGIN
         r.outcome := 'not_enrolled';
         RETURN r;
     END IF;
-    IF v_secret.locked_until > now() THEN
+    r.locked_until := mfa_lock_end(v_staff);
+    IF r.locked_until IS NOT NULL THEN
         PERFORM audit('mfa_locked', p_org, NULL, NULL, NULL);
+        RAISE LOG 'careteam mfa_locked staff=% organization=%',
+                  v_staff, p_org;
         r.outcome := 'locked';
-        r.locked_until := v_secret.locked_until;
         RETURN r;
     END IF;
 
@@ -314,14 +410,14 @@ BEGIN
      LIMIT 1;
 
     IF v_match IS NULL THEN
-        UPDATE mfa_secrets
-           SET failures = failures + 1,
-               locked_until = CASE WHEN failures + 1 >= 5
-                                   THEN now() + interval '15 minutes' END
-         WHERE staff_id = v_staff
-        RETURNING locked_until INTO r.locked_until;
+        v_failures := nextval(mfa_failure_counter(v_staff));
+        RAISE LOG 'careteam mfa_failed staff=% organization=% failures=%',
+                  v_staff, p_org, v_failures;
         PERFORM audit('mfa_failed', p_org, NULL, NULL, NULL);
+        r.locked_until := mfa_lock_end(v_staff);
         IF r.locked_until IS NOT NULL THEN
+            RAISE LOG 'careteam mfa_lockout staff=% organization=% until=%',
+                      v_staff, p_org, r.locked_until;
             PERFORM audit('mfa_lockout', p_org, NULL, NULL,
                           jsonb_build_object('locked_until', r.locked_until));
             r.outcome := 'locked';
@@ -331,8 +427,8 @@ BEGIN
         RETURN r;
     END IF;
 
-    UPDATE mfa_secrets SET failures = 0, locked_until = NULL,
-                           last_step = v_match
+    PERFORM setval(mfa_failure_counter(v_staff), 0, true);
+    UPDATE mfa_secrets SET locked_until = NULL, last_step = v_match
      WHERE staff_id = v_staff;
     PERFORM grant_mfa_session(p_org, v_staff);
 
@@ -351,10 +447,11 @@ $$;
 
 -- Marks this backend as verified with a ticket from an earlier verify_mfa,
 -- so a reconnect needs no new code. Returns whether the ticket was valid.
+-- A ticket does not work during a lockout.
 CREATE FUNCTION careteam.resume_session(p_org bigint, p_ticket text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = careteam, public, pg_catalog
+SET search_path = careteam, public, pg_catalog, pg_temp
 AS $$
 DECLARE
     v_staff bigint := session_staff_id();
@@ -363,7 +460,8 @@ BEGIN
                     WHERE organization_id = p_org
                       AND ticket_hash = digest(coalesce(p_ticket, ''),
                                                'sha256')
-                      AND staff_id = v_staff AND expires_at > now()) THEN
+                      AND staff_id = v_staff AND expires_at > now())
+       OR mfa_lock_end(v_staff) IS NOT NULL THEN
         PERFORM audit('ticket_rejected', p_org, NULL, NULL, NULL);
         RETURN false;
     END IF;
@@ -379,7 +477,7 @@ $$;
 CREATE FUNCTION careteam.enroll_mfa(p_org bigint, p_role_name text)
 RETURNS bytea
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = careteam, public, pg_catalog
+SET search_path = careteam, public, pg_catalog, pg_temp
 AS $$
 DECLARE
     v_staff  bigint;
@@ -396,8 +494,8 @@ BEGIN
     END IF;
     INSERT INTO mfa_secrets (staff_id, secret) VALUES (v_staff, v_secret)
     ON CONFLICT (staff_id) DO UPDATE
-       SET secret = EXCLUDED.secret, last_step = 0, failures = 0,
-           locked_until = NULL, enrolled_at = now();
+       SET secret = EXCLUDED.secret, last_step = 0, locked_until = NULL,
+           enrolled_at = now();
     PERFORM audit('mfa_enrolled', p_org, NULL, NULL,
                   jsonb_build_object('staff_id', v_staff));
     RETURN v_secret;
@@ -412,7 +510,7 @@ $$;
 CREATE FUNCTION careteam.audit_assignment_change()
 RETURNS trigger
 LANGUAGE plpgsql
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM audit(coalesce(nullif(current_setting('careteam.action', true),
@@ -439,7 +537,7 @@ CREATE FUNCTION careteam.write(p_action text, p_org bigint, p_mrn text,
                                p_expected_version bigint, p_key text)
 RETURNS careteam.write_result
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM set_config('careteam.action', p_action, true);
@@ -463,7 +561,7 @@ RETURNS TABLE (mrn text, family_name text, given_name text, birth_date date,
                assigned_by text, removed_at timestamptz, removed_by text,
                removal_reason text)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 DECLARE
     v_patient bigint;
@@ -487,7 +585,7 @@ RETURNS TABLE (staff_id bigint, staff_name text, organization_id bigint,
                access_level text, require_mfa boolean,
                mfa_verified boolean)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 BEGIN
     IF session_staff_id() IS NOT NULL THEN
@@ -507,7 +605,7 @@ RETURNS TABLE (id bigint, occurred_at timestamptz, staff_name text,
                role_name name, mrn text, action text, before jsonb,
                after jsonb, application_name text)
 LANGUAGE plpgsql STABLE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM require_member(p_org, 'read-only');
@@ -545,31 +643,57 @@ ALTER TABLE careteam.audit_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE careteam.audit_log FORCE ROW LEVEL SECURITY;
 
 CREATE POLICY organizations_read ON careteam.organizations
-    FOR SELECT USING (careteam.can_read(id));
+    FOR SELECT
+    USING (id = ANY ((SELECT careteam.readable_organizations())::bigint[]));
 CREATE POLICY staff_read ON careteam.staff
     FOR SELECT USING (careteam.shares_organization(id));
 CREATE POLICY memberships_read ON careteam.memberships
-    FOR SELECT USING (careteam.can_read(organization_id));
+    FOR SELECT
+    USING (organization_id = ANY
+               ((SELECT careteam.readable_organizations())::bigint[]));
 CREATE POLICY providers_read ON careteam.providers
-    FOR SELECT USING (careteam.can_read(organization_id));
+    FOR SELECT
+    USING (organization_id = ANY
+               ((SELECT careteam.readable_organizations())::bigint[]));
 CREATE POLICY patients_read ON careteam.patients
-    FOR SELECT USING (careteam.can_read(organization_id));
+    FOR SELECT
+    USING (organization_id = ANY
+               ((SELECT careteam.readable_organizations())::bigint[]));
 -- The write functions bump care_team_version through this policy.
 CREATE POLICY patients_write ON careteam.patients
-    FOR UPDATE USING (careteam.can_write(organization_id))
-    WITH CHECK (careteam.can_write(organization_id));
+    FOR UPDATE
+    USING (organization_id = ANY
+               ((SELECT careteam.writable_organizations())::bigint[]))
+    WITH CHECK
+        (organization_id = ANY
+               ((SELECT careteam.writable_organizations())::bigint[]));
 CREATE POLICY assignments_read ON careteam.care_team_assignments
-    FOR SELECT USING (careteam.can_read(organization_id));
+    FOR SELECT
+    USING (organization_id = ANY
+               ((SELECT careteam.readable_organizations())::bigint[]));
 CREATE POLICY assignments_insert ON careteam.care_team_assignments
-    FOR INSERT WITH CHECK (careteam.can_write(organization_id));
+    FOR INSERT
+    WITH CHECK
+        (organization_id = ANY
+               ((SELECT careteam.writable_organizations())::bigint[]));
 CREATE POLICY assignments_update ON careteam.care_team_assignments
-    FOR UPDATE USING (careteam.can_write(organization_id))
-    WITH CHECK (careteam.can_write(organization_id));
+    FOR UPDATE
+    USING (organization_id = ANY
+               ((SELECT careteam.writable_organizations())::bigint[]))
+    WITH CHECK
+        (organization_id = ANY
+               ((SELECT careteam.writable_organizations())::bigint[]));
 CREATE POLICY receipts_all ON careteam.write_receipts
-    FOR ALL USING (careteam.can_write(organization_id))
-    WITH CHECK (careteam.can_write(organization_id));
+    FOR ALL
+    USING (organization_id = ANY
+               ((SELECT careteam.writable_organizations())::bigint[]))
+    WITH CHECK
+        (organization_id = ANY
+               ((SELECT careteam.writable_organizations())::bigint[]));
 CREATE POLICY audit_read ON careteam.audit_log
-    FOR SELECT USING (careteam.can_read(organization_id));
+    FOR SELECT
+    USING (organization_id = ANY
+               ((SELECT careteam.readable_organizations())::bigint[]));
 -- Audit rows are written by the functions above, as the owner, for the
 -- staff member logged in: a login before any organization, a failed code
 -- in an organization the member has not unlocked yet, and every change.
@@ -605,7 +729,9 @@ BEGIN
                        CASE WHEN v_object.proname IN
                                  ('session_staff_id', 'mfa_verified',
                                   'access_level', 'shares_organization',
-                                  'session_context', 'begin_session')
+                                  'session_context', 'begin_session',
+                                  'readable_organizations',
+                                  'writable_organizations')
                             THEN 'careteam_auth'
                             ELSE 'careteam_owner' END);
     END LOOP;
@@ -619,6 +745,16 @@ BEGIN
         EXECUTE format('ALTER TYPE careteam.%I OWNER TO careteam_owner',
                        v_object.typname);
     END LOOP;
+END
+$$;
+
+-- A temporary table is found before careteam's own when a query names a
+-- table without its schema, unless pg_temp comes last in search_path, as
+-- every careteam function sets it. Staff need no temporary tables at all.
+DO $$
+BEGIN
+    EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC',
+                   current_database());
 END
 $$;
 

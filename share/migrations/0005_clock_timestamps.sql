@@ -10,7 +10,7 @@
 CREATE FUNCTION careteam.write_time()
 RETURNS timestamptz
 LANGUAGE sql VOLATILE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     SELECT coalesce(nullif(current_setting('careteam.write_time', true),
                            '')::timestamptz,
@@ -20,7 +20,7 @@ $$;
 CREATE OR REPLACE FUNCTION careteam.lock_patient(p_org bigint, p_mrn text)
 RETURNS careteam.patients
 LANGUAGE plpgsql VOLATILE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 DECLARE
     v_patient patients;
@@ -46,7 +46,7 @@ CREATE OR REPLACE FUNCTION careteam.end_assignment(p_org bigint,
                                                    p_reason text)
 RETURNS void
 LANGUAGE sql VOLATILE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     UPDATE care_team_assignments
        SET removed_at = greatest(write_time(), assigned_at),
@@ -59,7 +59,7 @@ CREATE OR REPLACE FUNCTION careteam.bump_version(p_org bigint,
                                                  p_staff bigint)
 RETURNS bigint
 LANGUAGE sql VOLATILE
-SET search_path = careteam, pg_catalog
+SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     UPDATE patients
        SET care_team_version = care_team_version + 1,

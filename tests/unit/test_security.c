@@ -143,9 +143,13 @@ static void current_code(char code[8], long offset_steps)
 static void reset_mfa(struct security_fixture *fixture)
 {
 	ct_test_sql(fixture->admin,
-		    "UPDATE careteam.mfa_secrets SET failures = 0,"
-		    " locked_until = NULL, last_step = 0 WHERE staff_id ="
-		    " (SELECT id FROM careteam.staff WHERE role_name = '%s')",
+		    "UPDATE careteam.mfa_secrets SET locked_until = NULL,"
+		    " last_step = 0 WHERE staff_id = (SELECT id FROM"
+		    " careteam.staff WHERE role_name = '%s')",
+		    fixture->doctor);
+	ct_test_sql(fixture->admin,
+		    "SELECT setval(careteam.mfa_failure_counter(id), 0, true)"
+		    " FROM careteam.staff WHERE role_name = '%s'",
 		    fixture->doctor);
 }
 
@@ -707,6 +711,71 @@ static void test_memberships_listed(void **state)
 	assert_int_equal(memberships[0].access, CT_ACCESS_CLINICIAN);
 }
 
+/* A temporary table is found before careteam's own when a function names
+ * a table without its schema, unless pg_temp is last in its search_path.
+ * Staff cannot create one, and every function puts pg_temp last. */
+static void test_temp_tables_cannot_shadow(void **state)
+{
+	struct security_fixture *fixture = *state;
+	PGconn *nurse = connect_as(fixture->nurse);
+
+	assert_string_equal(
+		sqlstate_of(nurse, "CREATE TEMP TABLE memberships"
+				   " (organization_id bigint, staff_id bigint,"
+				   " access_level text)"),
+		"42501");
+	PQfinish(nurse);
+	assert_string_equal(
+		ct_test_sql_value(fixture->admin,
+				  "SELECT count(*) FROM pg_proc p JOIN"
+				  " pg_namespace n ON n.oid = p.pronamespace"
+				  " WHERE n.nspname = 'careteam' AND NOT EXISTS"
+				  " (SELECT FROM unnest(p.proconfig) c WHERE c"
+				  " LIKE 'search_path=%%pg_temp')"
+				  /* These name no table at all. */
+				  " AND p.proname NOT IN ('fold_name',"
+				  " 'valid_reason', 'touch_updated_at',"
+				  " 'reject_audit_change')"),
+		"0");
+}
+
+/* Wrong codes count even when the caller rolls them back. */
+static void test_mfa_rollback_still_counts(void **state)
+{
+	struct security_fixture *fixture = *state;
+	PGconn *doctor = connect_as(fixture->doctor);
+	char code[8], sql[256];
+	int i;
+
+	reset_mfa(fixture);
+	current_code(code, 3);
+	snprintf(sql, sizeof(sql),
+		 "SELECT (careteam.verify_mfa(%lld, '%s')).outcome",
+		 (long long)fixture->guarded.id, code);
+	for (i = 0; i < 5; i++) {
+		ct_test_sql(doctor, "BEGIN");
+		ct_test_sql_value(doctor, "%s", sql);
+		ct_test_sql(doctor, "ROLLBACK");
+	}
+	/* Locked now, so even the right code is refused, and so is a
+	 * ticket. */
+	current_code(code, 0);
+	assert_string_equal(
+		ct_test_sql_value(doctor,
+				  "SELECT (careteam.verify_mfa(%lld, '%s'))"
+				  ".outcome",
+				  (long long)fixture->guarded.id, code),
+		"locked");
+	assert_string_equal(
+		ct_test_sql_value(doctor,
+				  "SELECT careteam.resume_session(%lld,"
+				  " repeat('a', 64))",
+				  (long long)fixture->guarded.id),
+		"f");
+	PQfinish(doctor);
+	reset_mfa(fixture);
+}
+
 static void test_cli_mfa_audit_enrol(void **state)
 {
 	struct security_fixture *fixture = *state;
@@ -775,6 +844,8 @@ int main(void)
 		cmocka_unit_test(test_audit_append_only),
 		cmocka_unit_test(test_injection_literal),
 		cmocka_unit_test(test_memberships_listed),
+		cmocka_unit_test(test_temp_tables_cannot_shadow),
+		cmocka_unit_test(test_mfa_rollback_still_counts),
 		cmocka_unit_test(test_cli_mfa_audit_enrol),
 	};
 
