@@ -67,6 +67,8 @@ DEPS_STAMP = $(BUILD)/.deps-ok
 .PHONY: all deps run db db-stop check sanitize tests bench stress install \
 	uninstall clean format
 .DEFAULT_GOAL := all
+# Keep every object, so a second make check relinks nothing it need not.
+.SECONDARY:
 
 all: $(PROGRAM)
 

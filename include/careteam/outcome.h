@@ -45,7 +45,7 @@
 	X(CT_INVALID_ROLE, "invalid_role", 2,                                      \
 	  "Invalid role. Use PRIMARY, SPECIALIST or CONSULTANT.", NULL)            \
 	X(CT_INVALID_REASON, "invalid_reason", 2,                                  \
-	  "A reason is required (1 to 500 characters).", NULL)                     \
+	  "A reason is required: 1 to 500 characters, not only spaces.", NULL)                     \
 	X(CT_INVALID_INPUT, "invalid_input", 2, "Invalid input.", NULL)            \
 	X(CT_CONFIG_INVALID, "config_invalid", 2, "Invalid configuration.", NULL)  \
 	X(CT_ORGANIZATION_REQUIRED, "organization_required", 2,                    \

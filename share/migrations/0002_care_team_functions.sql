@@ -322,7 +322,7 @@ $$;
 CREATE FUNCTION careteam.valid_reason(p_reason text)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE
-RETURN p_reason IS NOT NULL AND btrim(p_reason) <> ''
+RETURN p_reason IS NOT NULL AND p_reason ~ '[^[:space:][:cntrl:]]'
        AND length(p_reason) <= 500;
 
 -- Adds a provider to a patient's active team with the given role.

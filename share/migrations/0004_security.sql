@@ -540,6 +540,9 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = careteam, pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- Checked first, so a read-only member is told so rather than meeting
+    -- the receipts table's row-level security.
+    PERFORM require_member(p_org, 'clinician');
     PERFORM set_config('careteam.action', p_action, true);
     RETURN write_unaudited(p_action, p_org, p_mrn, p_npi, p_argument,
                            p_expected_version, p_key);

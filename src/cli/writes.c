@@ -47,7 +47,8 @@ enum ct_outcome cli_run_write(const struct cli_request *request,
 		print_success(request, &result);
 		return CT_OK;
 	}
+	/* The message already carries the detail that adds something. */
 	ct_write_result_message(&result, message, sizeof(message));
-	cli_print_error(message, result.error.detail);
+	cli_print_error(message, NULL);
 	return outcome;
 }

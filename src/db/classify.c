@@ -16,14 +16,12 @@ static const struct constraint_outcome unique_constraints[] = {
 	{"uq_care_team_patient_provider", CT_CONFLICT_DUPLICATE},
 };
 
+/* Copies the first line of value, so the user sees what failed, not
+ * libpq's CONTEXT lines or the SQL it sent. */
 static void copy_field(char *buffer, size_t size, const char *value)
 {
-	size_t length;
-
 	snprintf(buffer, size, "%s", value != NULL ? value : "");
-	length = strlen(buffer);
-	while (length > 0 && buffer[length - 1] == '\n')
-		buffer[--length] = '\0';
+	buffer[strcspn(buffer, "\n")] = '\0';
 }
 
 static enum ct_outcome classify_unique(const char *constraint)

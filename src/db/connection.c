@@ -264,6 +264,8 @@ enum ct_outcome ct_db_query_retry(struct ct_db *db, const char *sql,
 		       err->sqlstate, attempt, db->log_context);
 		back_off(attempt - 1);
 	}
+	if (outcome == CT_OK && attempt > 1)
+		memset(err, 0, sizeof(*err)); /* no failed attempt's detail */
 	if (attempts != NULL)
 		*attempts = attempt;
 	return outcome;

@@ -278,11 +278,14 @@ static enum ct_outcome parse_server_outcome(const char *text)
 	return CT_DB_ERROR;
 }
 
+/* Returns whether text has nothing printable: spaces and control
+ * characters only. */
 static bool is_blank(const char *text)
 {
 	for (; text != NULL && *text != '\0'; text++) {
-		if (*text != ' ' && *text != '\t' && *text != '\n' &&
-		    *text != '\r')
+		unsigned char byte = (unsigned char)*text;
+
+		if (byte != ' ' && byte >= 0x20 && byte != 0x7f)
 			return false;
 	}
 	return true;
