@@ -8,6 +8,10 @@ CREATE TABLE careteam.write_receipts (
     organization_id   bigint NOT NULL REFERENCES careteam.organizations,
     idempotency_key   text NOT NULL CHECK (idempotency_key ~ '^[0-9a-f]{32}$'),
     action            text NOT NULL,
+    -- md5 of the request (action, MRN, NPI, argument, expected version),
+    -- so a key sent again with another request is rejected. NULL for the
+    -- receipts settle_write makes.
+    request_digest    text,
     -- A write_result outcome, or 'abandoned' when settle_write fenced the
     -- key before the write reached it.
     outcome           text NOT NULL,
@@ -39,15 +43,22 @@ AS $$
 DECLARE
     r        write_result;
     v_stored write_receipts;
+    v_digest text := md5(concat_ws(chr(31), p_action, p_mrn, p_npi,
+                                   p_argument, p_expected_version));
 BEGIN
     IF p_key IS NOT NULL THEN
         INSERT INTO write_receipts (organization_id, idempotency_key,
-                                    action, outcome)
-        VALUES (p_org, p_key, p_action, 'pending')
+                                    action, request_digest, outcome)
+        VALUES (p_org, p_key, p_action, v_digest, 'pending')
         ON CONFLICT DO NOTHING;
         IF NOT FOUND THEN
             SELECT * INTO v_stored FROM write_receipts
              WHERE organization_id = p_org AND idempotency_key = p_key;
+            IF v_stored.request_digest <> v_digest THEN
+                RAISE EXCEPTION 'idempotency key % was used for another write',
+                      p_key
+                      USING ERRCODE = 'invalid_parameter_value';
+            END IF;
             RETURN ROW(v_stored.outcome, v_stored.assignment_id,
                        v_stored.care_team_version, v_stored.other_provider,
                        v_stored.other_staff, v_stored.other_at);

@@ -570,6 +570,14 @@ static void test_idempotency_key_replayed(void **state)
 	assert_int_equal(second.care_team_version, first.care_team_version);
 	assert_int_equal(count_active(fixture, mrn, "PRIMARY"), 1);
 
+	/* The same key with another request is rejected, not replayed. */
+	request.npi = "1000000002";
+	assert_int_equal(ct_care_team_assign(&fixture->session, &request,
+					     &second),
+			 CT_INVALID_INPUT);
+	assert_non_null(strstr(second.error.detail, "another write"));
+	assert_int_equal(count_active(fixture, mrn, "PRIMARY"), 1);
+
 	request.idempotency_key = "not-a-key";
 	assert_int_equal(ct_care_team_assign(&fixture->session, &request,
 					     &second),
