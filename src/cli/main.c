@@ -106,25 +106,22 @@ static int run_command(const struct cli_global *global,
 }
 
 #if CLI_HAS_UI
+/* The UI opens its own session, so that it can list the organizations
+ * and ask for a second-factor code on its own screen. */
 static int run_interactive(const struct cli_global *global)
 {
 	struct ct_config config;
-	struct ct_session session;
 	enum ct_outcome outcome;
 	int status;
 
 	outcome = load_settings(global, &config);
-	if (outcome == CT_OK)
-		outcome = cli_open_session(CLI_CONNECT_STAFF, &config,
-					   global->org_code, &session);
 	if (outcome != CT_OK) {
 		ct_log_close();
 		return ct_outcome_exit_status(outcome);
 	}
 	/* ncursesw needs the user's locale to draw UTF-8 names. */
 	setlocale(LC_ALL, "");
-	status = ct_ui_run(&session, &config);
-	ct_session_close(&session);
+	status = ct_ui_run(&config, global->org_code);
 	ct_log_close();
 	return status;
 }

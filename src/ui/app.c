@@ -11,14 +11,17 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "careteam/changes.h"
 #include "careteam/log.h"
 #include "careteam/patients.h"
 #include "dialogs.h"
 #include "frame.h"
 #include "labels.h"
+#include "screens.h"
 #include "terminal.h"
 
 /* How often a lost connection is tried again. */
@@ -58,9 +61,22 @@ static bool log_allowed(const struct ui_app *app)
 	       app->config->log_destination != CT_LOG_TO_STDERR;
 }
 
+bool ui_app_session_open(const struct ui_app *app)
+{
+	return app->session->db != NULL;
+}
+
+bool ui_app_read_only(const struct ui_app *app)
+{
+	return ui_app_session_open(app) &&
+	       app->session->access == CT_ACCESS_READ_ONLY;
+}
+
 void ui_app_connection_lost(struct ui_app *app)
 {
-	if (app->offline)
+	/* Without an open session there is nothing to reconnect: opening
+	 * it again is the organization list's job. */
+	if (app->offline || !ui_app_session_open(app))
 		return;
 	app->offline = true;
 	app->next_reconnect_ms = now_ms() + RECONNECT_INTERVAL_MS;
@@ -97,6 +113,92 @@ struct ui_view *ui_app_below(struct ui_app *app, const struct ui_view *view)
 			return app->stack[i - 1];
 	}
 	return NULL;
+}
+
+bool ui_app_is_top(const struct ui_app *app, const struct ui_view *view)
+{
+	return app->depth > 0 && app->stack[app->depth - 1] == view;
+}
+
+void ui_app_listen(struct ui_app *app)
+{
+	struct ct_error err = {0};
+	enum ct_outcome outcome;
+
+	app->listen_requested = true;
+	outcome = ct_changes_listen(app->session, &err);
+	if (outcome != CT_OK)
+		ui_app_report(app, outcome, &err);
+}
+
+void ui_app_note_write(struct ui_app *app, const char *mrn, int64_t version)
+{
+	struct ui_own_write *write = &app->own_writes[app->own_write_next];
+
+	snprintf(write->mrn, sizeof(write->mrn), "%s", mrn);
+	write->version = version;
+	app->own_write_next = (app->own_write_next + 1) % UI_OWN_WRITES_MAX;
+}
+
+/* Returns whether change is the notification of one of this session's
+ * own writes: the team is still at the version that write left. */
+static bool is_own_write(const struct ui_app *app,
+                         const struct ct_change *change)
+{
+	size_t i;
+
+	for (i = 0; i < UI_OWN_WRITES_MAX; i++) {
+		const struct ui_own_write *write = &app->own_writes[i];
+
+		if (write->mrn[0] != '\0' &&
+		    write->version == change->care_team_version &&
+		    strcmp(write->mrn, change->mrn) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void dispatch_change(struct ui_app *app, const struct ct_change *change)
+{
+	int i;
+
+	if (log_allowed(app))
+		ct_log(CT_LOG_DEBUG, "ui_change_received",
+		       "patient_id=%lld version=%lld",
+		       (long long)change->patient_id,
+		       (long long)change->care_team_version);
+	for (i = 0; i < app->depth; i++) {
+		struct ui_view *view = app->stack[i];
+
+		if (view->ops->on_change != NULL)
+			view->ops->on_change(view, app, change);
+	}
+}
+
+/* Hands the change notifications that have arrived to the views. They
+ * wait inside libpq while a search is in flight, because reading them
+ * sends a query of its own. */
+static void read_changes(struct ui_app *app)
+{
+	struct ct_change changes[CT_CHANGES_MAX];
+	struct ct_error err = {0};
+	enum ct_outcome outcome;
+	size_t count = 0;
+	size_t i;
+
+	if (app->offline || !ui_app_session_open(app) ||
+	    !app->session->listening ||
+	    ct_patients_search_pending(app->session))
+		return;
+	outcome = ct_changes_read(app->session, changes, &count, &err);
+	if (outcome != CT_OK) {
+		ui_app_report(app, outcome, &err);
+		return;
+	}
+	for (i = 0; i < count && !app->quit; i++) {
+		if (!is_own_write(app, &changes[i]))
+			dispatch_change(app, &changes[i]);
+	}
 }
 
 static void dispatch_socket(struct ui_app *app)
@@ -211,7 +313,8 @@ static void handle_key(struct ui_app *app, int key)
 	struct ui_view *top = app->stack[app->depth - 1];
 	enum ui_context contexts[4];
 	size_t count = active_contexts(top, contexts, 4);
-	enum ui_action action = ui_keys_lookup(contexts, count, key);
+	const struct ui_binding *binding = ui_keys_find(contexts, count, key);
+	enum ui_action action = binding != NULL ? binding->action : UI_ACT_NONE;
 	enum ui_step step = UI_STAY;
 
 	if (action == UI_ACT_QUIT) {
@@ -224,6 +327,10 @@ static void handle_key(struct ui_app *app, int key)
 		return;
 
 	app->message[0] = '\0';
+	if (binding != NULL && binding->writes && ui_app_read_only(app)) {
+		ui_app_message(app, UI_MESSAGE_ERROR, "%s", UI_TEXT_READ_ONLY);
+		return;
+	}
 	if (action == UI_ACT_HELP && top->ops->help_contexts != NULL) {
 		ui_app_open(app, ui_help_new(top));
 		step = UI_OPEN;
@@ -253,19 +360,12 @@ static void drain_input(struct ui_app *app)
 	}
 }
 
-static void reconnect(struct ui_app *app)
+/* Shows that the connection is back and lets every view load its data
+ * again. */
+static void announce_reconnect(struct ui_app *app)
 {
-	struct ct_error err = {0};
 	int i;
 
-	if (ct_session_reconnect(app->session, &err) != CT_OK) {
-		app->next_reconnect_ms = now_ms() + RECONNECT_INTERVAL_MS;
-		return;
-	}
-	app->offline = false;
-	if (log_allowed(app))
-		ct_log(CT_LOG_INFO, "ui_reconnected", "staff_id=%lld",
-		       (long long)app->session->staff_id);
 	ui_app_message(app, UI_MESSAGE_INFO, "%s", UI_TEXT_RECONNECTED);
 	for (i = 0; i < app->depth; i++) {
 		struct ui_view *view = app->stack[i];
@@ -275,8 +375,57 @@ static void reconnect(struct ui_app *app)
 	}
 }
 
+void ui_app_resumed(struct ui_app *app)
+{
+	if (app->listen_requested)
+		ui_app_listen(app);
+	announce_reconnect(app);
+}
+
+/* The connection is back, but the ticket that proved the second factor
+ * was rejected (it expired, for example), so the database shows nothing
+ * until a new code is given. The prompt goes over the open screens,
+ * which keep what was typed in them. */
+static void ask_code_again(struct ui_app *app)
+{
+	app->offline = false;
+	if (log_allowed(app))
+		ct_log(CT_LOG_WARNING, "ui_ticket_rejected", "staff_id=%lld",
+		       (long long)app->session->staff_id);
+	ui_app_message(app, UI_MESSAGE_ERROR, "%s",
+	               ct_outcome_message(CT_TICKET_INVALID));
+	if (!ui_mfa_screen_is(app->stack[app->depth - 1]))
+		push_view(app, ui_mfa_screen_new(true));
+}
+
+static void reconnect(struct ui_app *app)
+{
+	struct ct_error err = {0};
+	enum ct_outcome outcome = ct_session_reconnect(app->session, &err);
+
+	if (outcome == CT_TICKET_INVALID) {
+		ask_code_again(app);
+		return;
+	}
+	if (outcome != CT_OK) {
+		app->next_reconnect_ms = now_ms() + RECONNECT_INTERVAL_MS;
+		return;
+	}
+	app->offline = false;
+	if (log_allowed(app))
+		ct_log(CT_LOG_INFO, "ui_reconnected", "staff_id=%lld",
+		       (long long)app->session->staff_id);
+	/* The session listens again by itself, unless the first LISTEN
+	 * never succeeded. */
+	if (app->listen_requested && !app->session->listening)
+		ui_app_listen(app);
+	announce_reconnect(app);
+}
+
 static void check_connection(struct ui_app *app)
 {
+	if (!ui_app_session_open(app))
+		return;
 	if (!app->offline && !ct_session_connected(app->session))
 		ui_app_connection_lost(app);
 	if (app->offline && now_ms() >= app->next_reconnect_ms)
@@ -329,11 +478,12 @@ static void wait_for_events(struct ui_app *app)
 
 	fds[0].fd = STDIN_FILENO;
 	fds[0].events = POLLIN;
-	/* NOTE: the socket is watched only while a search is in flight,
-	 * because nothing else reads it yet. Change notifications will need
-	 * it watched all the time. */
+	/* The socket is watched whenever something reads it: a search in
+	 * flight or the change notifications. Watched otherwise, a closed
+	 * connection would keep it readable and the loop would spin. */
 	if (!app->offline && sock >= 0 &&
-	    ct_patients_search_pending(app->session)) {
+	    (app->session->listening ||
+	     ct_patients_search_pending(app->session))) {
 		fds[1].fd = sock;
 		fds[1].events = POLLIN;
 		count = 2;
@@ -375,6 +525,7 @@ int ui_app_run(struct ui_app *app, struct ui_view *first)
 		if (app->quit)
 			break;
 		check_connection(app);
+		read_changes(app);
 		run_idle(app);
 		ui_frame_draw(app);
 		wait_for_events(app);

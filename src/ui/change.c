@@ -96,6 +96,7 @@ void ui_change_request(const struct ui_target *target,
 }
 
 enum ui_step ui_change_finish(struct ui_view *dialog, struct ui_app *app,
+                              const struct ui_target *target,
                               const struct ui_change *change,
                               const struct ct_write_result *result,
                               const char *done_message)
@@ -104,6 +105,9 @@ enum ui_step ui_change_finish(struct ui_view *dialog, struct ui_app *app,
 	struct ui_view *notice;
 
 	if (result->outcome == CT_OK) {
+		if (result->care_team_version >= 0)
+			ui_app_note_write(app, target->mrn,
+			                  result->care_team_version);
 		ui_app_message(app, UI_MESSAGE_INFO, "%s", done_message);
 		dialog->result = UI_RESULT_DONE;
 		return UI_CLOSE;

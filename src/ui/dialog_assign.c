@@ -184,8 +184,8 @@ static enum ui_step save(struct assign_dialog *dialog, struct ui_app *app)
 	snprintf(done, sizeof(done), UI_TEXT_DONE_ASSIGN,
 	         dialog->change.provider_name,
 	         ct_role_name(dialog->change.role));
-	return ui_change_finish(&dialog->base, app, &dialog->change, &result,
-	                        done);
+	return ui_change_finish(&dialog->base, app, &dialog->target,
+	                        &dialog->change, &result, done);
 }
 
 static enum ui_step provider_action(struct assign_dialog *dialog,

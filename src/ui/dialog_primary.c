@@ -58,8 +58,8 @@ static enum ui_step save_reassign(struct primary_dialog *dialog,
 	         result->other_provider[0] != '\0'
 	             ? result->other_provider
 	             : dialog->target.primary_name);
-	return ui_change_finish(&dialog->base, app, &dialog->change, result,
-	                        done);
+	return ui_change_finish(&dialog->base, app, &dialog->target,
+	                        &dialog->change, result, done);
 }
 
 static enum ui_step save(struct primary_dialog *dialog, struct ui_app *app)
@@ -81,8 +81,8 @@ static enum ui_step save(struct primary_dialog *dialog, struct ui_app *app)
 	ct_care_team_set_role(app->session, &request, &result);
 	snprintf(done, sizeof(done), UI_TEXT_DONE_PRIMARY,
 	         dialog->change.provider_name);
-	return ui_change_finish(&dialog->base, app, &dialog->change, &result,
-	                        done);
+	return ui_change_finish(&dialog->base, app, &dialog->target,
+	                        &dialog->change, &result, done);
 }
 
 static enum ui_step primary_action(struct ui_view *view, struct ui_app *app,

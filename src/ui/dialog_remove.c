@@ -63,8 +63,8 @@ static enum ui_step save(struct remove_dialog *dialog, struct ui_app *app)
 	ct_care_team_remove(app->session, &request, &result);
 	snprintf(done, sizeof(done), UI_TEXT_DONE_REMOVE,
 	         dialog->change.provider_name);
-	return ui_change_finish(&dialog->base, app, &dialog->change, &result,
-	                        done);
+	return ui_change_finish(&dialog->base, app, &dialog->target,
+	                        &dialog->change, &result, done);
 }
 
 static enum ui_step remove_action(struct ui_view *view, struct ui_app *app,

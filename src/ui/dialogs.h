@@ -91,11 +91,13 @@ struct ui_view *ui_help_new(const struct ui_view *target);
  * a conflict notice. */
 const struct ui_change *ui_conflict_dialog_change(const struct ui_view *view);
 
-/* Ends a dialog's write: on success shows done_message and closes with
- * UI_RESULT_DONE, on a conflict replaces the dialog with the conflict
- * notice, and otherwise shows the outcome's message and keeps the dialog
- * open so nothing typed is lost. */
+/* Ends a dialog's write on target. On success it records the version the
+ * write left (see ui_app_note_write), shows done_message and closes with
+ * UI_RESULT_DONE. On a conflict it replaces the dialog with the conflict
+ * notice. Otherwise it shows the outcome's message and keeps the dialog
+ * open, so nothing typed is lost. */
 enum ui_step ui_change_finish(struct ui_view *dialog, struct ui_app *app,
+                              const struct ui_target *target,
                               const struct ui_change *change,
                               const struct ct_write_result *result,
                               const char *done_message);

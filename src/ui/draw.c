@@ -11,6 +11,7 @@ enum colour_pair {
 	PAIR_BANNER,
 	PAIR_ERROR,
 	PAIR_KEY,
+	PAIR_NOTICE,
 };
 
 static attr_t styles[UI_STYLE_COUNT];
@@ -29,6 +30,7 @@ static void init_monochrome(void)
 	styles[UI_STYLE_KEY] = A_BOLD;
 	styles[UI_STYLE_FIELD] = A_UNDERLINE;
 	styles[UI_STYLE_DIM] = A_NORMAL;
+	styles[UI_STYLE_NOTICE] = A_BOLD | A_UNDERLINE;
 }
 
 static void init_colour(void)
@@ -42,6 +44,7 @@ static void init_colour(void)
 	init_pair(PAIR_BANNER, COLOR_WHITE, COLOR_RED);
 	init_pair(PAIR_ERROR, COLOR_RED, background);
 	init_pair(PAIR_KEY, COLOR_CYAN, background);
+	init_pair(PAIR_NOTICE, COLOR_BLACK, COLOR_YELLOW);
 
 	init_monochrome();
 	styles[UI_STYLE_TITLE] = COLOR_PAIR(PAIR_TITLE) | A_BOLD;
@@ -50,6 +53,7 @@ static void init_colour(void)
 	styles[UI_STYLE_ERROR] = COLOR_PAIR(PAIR_ERROR) | A_BOLD;
 	styles[UI_STYLE_KEY] = COLOR_PAIR(PAIR_KEY) | A_BOLD;
 	styles[UI_STYLE_DIM] = A_DIM;
+	styles[UI_STYLE_NOTICE] = COLOR_PAIR(PAIR_NOTICE);
 }
 
 void ui_draw_init_styles(bool colour)

@@ -19,6 +19,8 @@ enum ui_style {
 	UI_STYLE_KEY,
 	UI_STYLE_FIELD,
 	UI_STYLE_DIM,
+	/* A notice that the data on screen may be out of date. */
+	UI_STYLE_NOTICE,
 	UI_STYLE_COUNT,
 };
 

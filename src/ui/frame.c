@@ -11,6 +11,8 @@
 #include "text.h"
 
 #define KEY_BAR_GAP 2
+/* Columns between the screen's name and the status in the title bar. */
+#define TITLE_GAP 2
 
 static void draw_too_small(void)
 {
@@ -34,11 +36,68 @@ static const struct ui_view *top_screen(const struct ui_app *app)
 	return app->stack[i];
 }
 
+static const char *mfa_state(const struct ct_session *session)
+{
+	if (!session->mfa_required)
+		return UI_TEXT_STATUS_MFA_NONE;
+	return session->mfa_verified ? UI_TEXT_STATUS_MFA_VERIFIED
+	                             : UI_TEXT_STATUS_MFA_NEEDED;
+}
+
+/* Draws "staff | organization | [read-only |] MFA state " ending at the
+ * right edge, in at most cols columns. The organization's name is cut
+ * first, so the MFA state stays in view. */
+static void draw_status(const struct ui_app *app, int cols)
+{
+	const struct ct_session *session = app->session;
+	const char *pieces[4];
+	size_t count = 0;
+	int separator = ui_text_width_utf8(UI_TEXT_STATUS_SEPARATOR);
+	int fixed = 1;
+	int organization;
+	int x;
+	size_t i;
+
+	pieces[count++] = session->staff_name;
+	pieces[count++] = session->organization_name;
+	if (session->access == CT_ACCESS_READ_ONLY)
+		pieces[count++] = UI_TEXT_STATUS_READ_ONLY;
+	pieces[count++] = mfa_state(session);
+	for (i = 0; i < count; i++) {
+		if (i != 1)
+			fixed += ui_text_width_utf8(pieces[i]);
+		if (i > 0)
+			fixed += separator;
+	}
+	organization = ui_text_width_utf8(session->organization_name);
+	if (organization > cols - fixed)
+		organization = cols - fixed;
+	if (organization < 1) {
+		/* Too narrow for the pieces: the MFA state alone. */
+		ui_draw_text_right(0, COLS - cols, cols, mfa_state(session),
+		                   UI_STYLE_TITLE);
+		return;
+	}
+
+	x = COLS - fixed - organization;
+	for (i = 0; i < count; i++) {
+		int width =
+		    i == 1 ? organization : ui_text_width_utf8(pieces[i]);
+
+		if (i > 0) {
+			ui_draw_text(0, x, separator, UI_TEXT_STATUS_SEPARATOR,
+			             UI_STYLE_TITLE);
+			x += separator;
+		}
+		ui_draw_text(0, x, width, pieces[i], UI_STYLE_TITLE);
+		x += width;
+	}
+}
+
 static void draw_title(const struct ui_app *app)
 {
 	char left[256];
-	char right[600];
-	int right_width;
+	int left_width;
 
 	if (app->offline) {
 		ui_draw_fill(0, 0, COLS, UI_STYLE_BANNER);
@@ -47,15 +106,10 @@ static void draw_title(const struct ui_app *app)
 	}
 	snprintf(left, sizeof(left), " %s: %s", UI_TEXT_PROGRAM,
 	         top_screen(app)->ops->name);
-	snprintf(right, sizeof(right), "%s | %s ", app->session->staff_name,
-	         app->session->organization_name);
 	ui_draw_fill(0, 0, COLS, UI_STYLE_TITLE);
-	right_width = ui_text_width_utf8(right);
-	if (right_width > COLS / 2)
-		right_width = COLS / 2;
-	ui_draw_text(0, 0, COLS - right_width, left, UI_STYLE_TITLE);
-	ui_draw_text_right(0, COLS - right_width, right_width, right,
-	                   UI_STYLE_TITLE);
+	left_width = ui_draw_text_short(0, 0, COLS, left, UI_STYLE_TITLE);
+	if (ui_app_session_open(app) && app->session->staff_id != 0)
+		draw_status(app, COLS - left_width - TITLE_GAP);
 }
 
 static void draw_message(const struct ui_app *app)
@@ -124,6 +178,7 @@ static void draw_key_bar(const struct ui_app *app)
 			int used;
 
 			if (binding->bar == NULL || shown_count == 32 ||
+			    (binding->writes && ui_app_read_only(app)) ||
 			    already_shown(shown, shown_count, binding->bar))
 				continue;
 			used = draw_bar_entry(y, x, binding);

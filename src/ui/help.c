@@ -72,7 +72,8 @@ static void add_wrapped(void *context, const char *text, size_t bytes)
 	line->text[bytes] = '\0';
 }
 
-static void build_lines(struct help_view *help, int text_width)
+/* Leaves out the bindings that read-only access does not offer. */
+static void build_lines(struct help_view *help, int text_width, bool read_only)
 {
 	size_t c;
 
@@ -94,6 +95,8 @@ static void build_lines(struct help_view *help, int text_width)
 			char keys[64];
 			struct wrap_state state = {help, keys};
 
+			if (binding->writes && read_only)
+				continue;
 			ui_binding_keys_text(binding, keys, sizeof(keys));
 			ui_text_wrap(binding->help, text_width, add_wrapped,
 			             &state);
@@ -152,8 +155,7 @@ static void help_draw(struct ui_view *view, struct ui_app *app)
 	struct ui_rect in = ui_layout_inside(box);
 	int i;
 
-	(void)app;
-	build_lines(help, in.width - KEYS_COLUMN);
+	build_lines(help, in.width - KEYS_COLUMN, ui_app_read_only(app));
 	help->page = in.height;
 	if (help->top > help->line_count - help->page)
 		help->top = help->line_count - help->page;

@@ -4,6 +4,9 @@
 #include <curses.h>
 #include <string.h>
 
+/* Added to the docs' text of every binding marked writes. */
+#define UI_KEYS_WRITES_NOTE " Not offered with read-only access."
+
 /* The table reads best one binding per entry, so the formatter leaves it
  * alone. */
 /* clang-format off */
@@ -37,12 +40,28 @@
 
 /* Order matters twice: the first binding of a key in a context wins, and
  * the key bar shows the bindings with a bar label in this order until the
- * row is full. */
+ * row is full. Only the bindings that change data name .writes, so the
+ * others leave it false, which -Wextra would report. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 static const struct ui_binding bindings[] = {
 	{UI_CTX_GLOBAL, UI_ACT_HELP, {UI_FN(KEY_F(1))}, "Help",
 	 "Show the keys of the current screen or dialog."},
 	{UI_CTX_GLOBAL, UI_ACT_QUIT, {UI_CTRL('c')}, "Quit",
 	 "Quit careteam at once, from any screen or dialog."},
+
+	{UI_CTX_ORGANIZATIONS, UI_ACT_OPEN, {ENTER_KEYS}, "Open",
+	 "Work in the selected organization."},
+	MOVE_KEYS(UI_CTX_ORGANIZATIONS),
+	{UI_CTX_ORGANIZATIONS, UI_ACT_HELP, {'?'}, "Help",
+	 "Show the keys of this screen."},
+	{UI_CTX_ORGANIZATIONS, UI_ACT_BACK, {'q', UI_KEY_ESC}, "Quit",
+	 "Quit careteam without choosing."},
+
+	{UI_CTX_MFA, UI_ACT_CONFIRM, {ENTER_KEYS}, "Verify",
+	 "Send the 6-digit code to the database to be checked."},
+	{UI_CTX_MFA, UI_ACT_CANCEL, {UI_KEY_ESC, 'q'}, "Quit",
+	 "Quit careteam without signing in."},
 
 	{UI_CTX_SEARCH_FIELD, UI_ACT_OPEN, {ENTER_KEYS}, "Open",
 	 "Open the care team of the selected patient."},
@@ -64,14 +83,15 @@ static const struct ui_binding bindings[] = {
 	 "Quit careteam (the search is the first screen)."},
 
 	{UI_CTX_TEAM, UI_ACT_ASSIGN, {'a'}, "Assign",
-	 "Assign a provider to the patient's care team."},
+	 "Assign a provider to the patient's care team.", .writes = true},
 	{UI_CTX_TEAM, UI_ACT_REMOVE, {'d', UI_FN(KEY_DC)}, "Remove",
-	 "Remove the selected provider from the care team, with a reason."},
+	 "Remove the selected provider from the care team, with a reason.",
+	 .writes = true},
 	{UI_CTX_TEAM, UI_ACT_CHANGE_ROLE, {'r'}, "Role",
-	 "Change the role of the selected provider."},
+	 "Change the role of the selected provider.", .writes = true},
 	{UI_CTX_TEAM, UI_ACT_MAKE_PRIMARY, {'p'}, "PRIMARY",
 	 "Make the selected provider PRIMARY. When the patient already has "
-	 "a PRIMARY, this reassigns PRIMARY, with a reason."},
+	 "a PRIMARY, this reassigns PRIMARY, with a reason.", .writes = true},
 	{UI_CTX_TEAM, UI_ACT_HISTORY, {'h'}, "History",
 	 "Show or hide removed assignments: when, by whom and why."},
 	{UI_CTX_TEAM, UI_ACT_HELP, {'?'}, "Help",
@@ -79,10 +99,15 @@ static const struct ui_binding bindings[] = {
 	{UI_CTX_TEAM, UI_ACT_BACK, {'q'}, "Back",
 	 "Go back to the patient search."},
 	{UI_CTX_TEAM, UI_ACT_REFRESH, {'R', UI_FN(KEY_F(5))}, "Refresh",
-	 "Load the care team again from the database."},
+	 "Load the care team again from the database. This also clears the "
+	 "notice that another user changed the team or that the connection "
+	 "came back."},
+	{UI_CTX_TEAM, UI_ACT_AUDIT, {'A'}, "Audit",
+	 "Show the patient's audit trail: every view and change of the care "
+	 "team, with who made it and when."},
 	{UI_CTX_TEAM, UI_ACT_REOPEN, {'o'}, NULL,
 	 "Reopen the change that a conflict stopped, with the provider and "
-	 "reason you chose."},
+	 "reason you chose.", .writes = true},
 	MOVE_KEYS(UI_CTX_TEAM),
 
 	{UI_CTX_PICK_PROVIDER, UI_ACT_CONFIRM, {ENTER_KEYS}, "Choose",
@@ -128,6 +153,14 @@ static const struct ui_binding bindings[] = {
 	{UI_CTX_CONFLICT, UI_ACT_HELP, {'?'}, "Help",
 	 "Show the keys of this notice."},
 
+	{UI_CTX_AUDIT, UI_ACT_BACK, {'q', UI_KEY_ESC}, "Back",
+	 "Go back to the care team."},
+	{UI_CTX_AUDIT, UI_ACT_REFRESH, {'R', UI_FN(KEY_F(5))}, "Refresh",
+	 "Load the audit trail again."},
+	{UI_CTX_AUDIT, UI_ACT_HELP, {'?'}, "Help",
+	 "Show the keys of this screen."},
+	MOVE_KEYS(UI_CTX_AUDIT),
+
 	{UI_CTX_HELP, UI_ACT_CANCEL, {UI_KEY_ESC, 'q', '?', '\r'}, "Close",
 	 "Close the help."},
 	{UI_CTX_HELP, UI_ACT_UP, {UI_FN(KEY_UP), 'k'}, NULL,
@@ -155,6 +188,7 @@ static const struct ui_binding bindings[] = {
 	{UI_CTX_FIELD, UI_ACT_FIELD_CLEAR, {UI_CTRL('u')}, NULL,
 	 "Clear the field."},
 };
+#pragma GCC diagnostic pop
 /* clang-format on */
 
 static const char *const context_titles[] = {
@@ -190,28 +224,28 @@ static bool binding_has_key(const struct ui_binding *binding, int key)
 	return false;
 }
 
-static enum ui_action lookup_context(enum ui_context context, int key)
+static const struct ui_binding *lookup_context(enum ui_context context, int key)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(bindings) / sizeof(bindings[0]); i++) {
 		if (bindings[i].context == context &&
 		    binding_has_key(&bindings[i], key))
-			return bindings[i].action;
+			return &bindings[i];
 	}
-	return UI_ACT_NONE;
+	return NULL;
 }
 
-enum ui_action ui_keys_lookup(const enum ui_context *contexts, size_t count,
-                              int key)
+const struct ui_binding *ui_keys_find(const enum ui_context *contexts,
+                                      size_t count, int key)
 {
-	enum ui_action action;
+	const struct ui_binding *binding;
 	size_t i;
 
 	for (i = 0; i < count; i++) {
-		action = lookup_context(contexts[i], key);
-		if (action != UI_ACT_NONE)
-			return action;
+		binding = lookup_context(contexts[i], key);
+		if (binding != NULL)
+			return binding;
 	}
 	return lookup_context(UI_CTX_GLOBAL, key);
 }
@@ -350,7 +384,8 @@ void ui_keys_print_markdown(FILE *out)
 		     index++) {
 			fputs("| ", out);
 			print_markdown_keys(out, binding);
-			fprintf(out, " | %s |\n", binding->help);
+			fprintf(out, " | %s%s |\n", binding->help,
+			        binding->writes ? UI_KEYS_WRITES_NOTE : "");
 		}
 	}
 }

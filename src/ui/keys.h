@@ -21,6 +21,8 @@
 /* X(context, title shown in help and docs) */
 #define UI_CONTEXTS(X)                                                         \
 	X(UI_CTX_GLOBAL, "Everywhere")                                         \
+	X(UI_CTX_ORGANIZATIONS, "Choosing an organization")                    \
+	X(UI_CTX_MFA, "Second factor: typing the code")                        \
 	X(UI_CTX_SEARCH_FIELD, "Patient search: typing in the query field")    \
 	X(UI_CTX_SEARCH_LIST, "Patient search: moving in the results")         \
 	X(UI_CTX_TEAM, "Care team")                                            \
@@ -29,6 +31,7 @@
 	X(UI_CTX_CONFIRM, "Confirming a change (Assign, Make PRIMARY)")        \
 	X(UI_CTX_REASON, "Giving a reason (Remove, PRIMARY reassignment)")     \
 	X(UI_CTX_CONFLICT, "Conflict notice")                                  \
+	X(UI_CTX_AUDIT, "Audit trail")                                         \
 	X(UI_CTX_HELP, "Help")                                                 \
 	X(UI_CTX_FIELD, "Editing any text field")
 
@@ -60,6 +63,7 @@ enum ui_action {
 	UI_ACT_HISTORY,
 	UI_ACT_REFRESH,
 	UI_ACT_REOPEN,
+	UI_ACT_AUDIT,
 	UI_ACT_CONFIRM,
 	UI_ACT_CANCEL,
 	UI_ACT_ROLE_PRIMARY,
@@ -85,6 +89,9 @@ struct ui_binding {
 	const char *bar;
 	/* One sentence for the help screen and the docs. */
 	const char *help;
+	/* The action changes a care team, so staff with read-only access are
+	 * neither offered it (key bar, help) nor can run it. */
+	bool writes;
 };
 
 /* Returns the key for a wget_wch result: status is what wget_wch returned
@@ -95,9 +102,9 @@ int ui_key_from_curses(int status, wint_t ch);
 bool ui_key_is_text(int key);
 
 /* Looks key up in the given contexts, in order, then in UI_CTX_GLOBAL.
- * Returns UI_ACT_NONE when no binding matches. */
-enum ui_action ui_keys_lookup(const enum ui_context *contexts, size_t count,
-                              int key);
+ * Returns the first binding that matches, or NULL. */
+const struct ui_binding *ui_keys_find(const enum ui_context *contexts,
+                                      size_t count, int key);
 
 /* Writes a key's name, as "Enter", "C-c", "PgDn" or "a", into buffer. */
 void ui_key_name(int key, char *buffer, size_t size);

@@ -18,6 +18,31 @@
 #define UI_TEXT_OFFLINE                                                        \
 	"Connection to the database lost \u2014 reconnecting\u2026"
 #define UI_TEXT_RECONNECTED "Connection restored. The screen was reloaded."
+#define UI_TEXT_READ_ONLY   "Not available with read-only access."
+
+/* The right side of the title bar: staff, organization, then these. */
+#define UI_TEXT_STATUS_SEPARATOR    " | "
+#define UI_TEXT_STATUS_READ_ONLY    "read-only"
+#define UI_TEXT_STATUS_MFA_NONE     "MFA not required"
+#define UI_TEXT_STATUS_MFA_VERIFIED "MFA verified"
+#define UI_TEXT_STATUS_MFA_NEEDED   "MFA required"
+
+#define UI_TEXT_ORGS_TITLE "Choose an organization"
+#define UI_TEXT_ORGS_PROMPT                                                    \
+	"You belong to several organizations. Choose the one to work in."
+#define UI_TEXT_COLUMN_CODE         "Code"
+#define UI_TEXT_COLUMN_ORGANIZATION "Organization"
+#define UI_TEXT_COLUMN_ACCESS       "Access"
+#define UI_TEXT_COLUMN_MFA          "Second factor"
+#define UI_TEXT_ACCESS_READ_ONLY    "read-only"
+#define UI_TEXT_ACCESS_CLINICIAN    "clinician"
+#define UI_TEXT_ACCESS_ADMIN        "admin"
+#define UI_TEXT_ORGS_MFA            "MFA required"
+
+#define UI_TEXT_MFA_TITLE  "Second factor"
+#define UI_TEXT_MFA_ORG    "Organization: %s (%s)"
+#define UI_TEXT_MFA_PROMPT "Code: "
+#define UI_TEXT_MFA_SHORT  "Type all 6 digits of the code."
 
 #define UI_TEXT_SEARCH_TITLE  "Patient search"
 #define UI_TEXT_SEARCH_PROMPT "Find: "
@@ -29,10 +54,12 @@
 #define UI_TEXT_SEARCH_COUNT "%zu patients found."
 #define UI_TEXT_SEARCH_LIMITED                                                 \
 	"The first %zu matches are shown. Type more to narrow the search."
-#define UI_TEXT_COLUMN_MRN     "MRN"
-#define UI_TEXT_COLUMN_NAME    "Name"
-#define UI_TEXT_COLUMN_BORN    "Born"
-#define UI_TEXT_COLUMN_PRIMARY "PRIMARY"
+#define UI_TEXT_SEARCH_CHANGED_MARK "*"
+#define UI_TEXT_SEARCH_CHANGED      " * marks a care team changed since the search."
+#define UI_TEXT_COLUMN_MRN          "MRN"
+#define UI_TEXT_COLUMN_NAME         "Name"
+#define UI_TEXT_COLUMN_BORN         "Born"
+#define UI_TEXT_COLUMN_PRIMARY      "PRIMARY"
 
 #define UI_TEXT_TEAM_TITLE   "Care team"
 #define UI_TEXT_TEAM_MRN     "MRN "
@@ -42,6 +69,18 @@
 	"%zu active, %zu removed. h hides the history."
 #define UI_TEXT_TEAM_EMPTY                                                     \
 	"No provider is on this care team yet. Press a to assign one."
+#define UI_TEXT_TEAM_EMPTY_READ_ONLY "No provider is on this care team yet."
+/* A change notice is built from these pieces, each left out when its
+ * value is unknown: "Care team changed by NAME at HH:MM (action). Press R
+ * to refresh." */
+#define UI_TEXT_NOTICE_CHANGED "Care team changed"
+#define UI_TEXT_NOTICE_BY      " by %s"
+#define UI_TEXT_NOTICE_AT      " at %s"
+#define UI_TEXT_NOTICE_ACTION  " (%s)"
+#define UI_TEXT_NOTICE_REFRESH ". Press R to refresh."
+#define UI_TEXT_NOTICE_RECONNECTED                                             \
+	"Reconnected: the care team may have changed while the connection "    \
+	"was down. Press R to refresh."
 #define UI_TEXT_TEAM_HISTORY        "History: removed assignments"
 #define UI_TEXT_TEAM_REMOVED_DETAIL "%s (%s) was removed at %s by %s: %s"
 #define UI_TEXT_TEAM_NO_HISTORY     "No assignment has been removed."
@@ -93,6 +132,24 @@
 #define UI_TEXT_CONFLICT_TITLE "Not saved"
 #define UI_TEXT_CONFLICT_KEYS                                                  \
 	"Enter or R loads the current care team. Your choice is kept."
+
+#define UI_TEXT_AUDIT_TITLE   "Audit trail"
+#define UI_TEXT_AUDIT_NONE    "No audit entry for this patient."
+#define UI_TEXT_AUDIT_ONE     "1 entry."
+#define UI_TEXT_AUDIT_COUNT   "%zu entries, newest first."
+#define UI_TEXT_AUDIT_LIMITED "The newest %zu entries are shown."
+#define UI_TEXT_COLUMN_TIME   "Time"
+#define UI_TEXT_COLUMN_STAFF  "Staff"
+#define UI_TEXT_COLUMN_ACTION "Action"
+#define UI_TEXT_COLUMN_CHANGE "Change"
+#define UI_TEXT_AUDIT_DETAIL  "%s %s by %s (role %s) through %s."
+/* Summaries of an audit entry's before and after rows. */
+#define UI_TEXT_AUDIT_ADDED      "%s added as %s"
+#define UI_TEXT_AUDIT_ROLE       "%s: %s to %s"
+#define UI_TEXT_AUDIT_REMOVED    "%s (%s) removed: %s"
+#define UI_TEXT_AUDIT_FIELDS     "%s: %s changed"
+#define UI_TEXT_AUDIT_ASSIGNMENT "assignment %s"
+#define UI_TEXT_AUDIT_UNKNOWN    "-"
 
 #define UI_TEXT_HELP_NAME  "Help"
 #define UI_TEXT_HELP_MORE  " More below: PgDn or j "

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "careteam/changes.h"
 #include "careteam/patients.h"
 #include "dialogs.h"
 #include "draw.h"
@@ -35,6 +36,10 @@ struct search_screen {
 	bool in_flight;
 
 	struct ct_patient_list results;
+	/* One flag per result: the patient's care team changed after the
+	 * search read it. */
+	bool *changed;
+	size_t changed_count;
 	/* The query the results belong to; "" when there are none. */
 	char shown[QUERY_BYTES];
 	bool shown_valid;
@@ -86,6 +91,10 @@ static void replace_results(struct search_screen *search,
 	ct_patient_list_free(&search->results);
 	search->results = *list;
 	memset(list, 0, sizeof(*list));
+	free(search->changed);
+	search->changed = calloc(search->results.count + 1, sizeof(bool));
+	search->changed_count =
+	    search->changed != NULL ? search->results.count : 0;
 	ui_copy(search->shown, sizeof(search->shown), query);
 	search->shown_valid = true;
 	search->error = CT_OK;
@@ -187,6 +196,35 @@ static void search_socket(struct ui_view *view, struct ui_app *app)
 		replace_results(search, &list, search->sent);
 	ct_patient_list_free(&list);
 	search_if_needed(search, app);
+}
+
+/* Marks the row of a patient whose team changed after the search read
+ * it. The rows stay as they are until the search runs again. */
+static void search_change(struct ui_view *view, struct ui_app *app,
+                          const struct ct_change *change)
+{
+	struct search_screen *search = as_search(view);
+	size_t i;
+
+	(void)app;
+	for (i = 0; i < search->changed_count; i++) {
+		const struct ct_patient *patient = &search->results.items[i];
+
+		if (strcmp(patient->mrn, change->mrn) == 0 &&
+		    change->care_team_version > patient->care_team_version)
+			search->changed[i] = true;
+	}
+}
+
+static bool any_changed(const struct search_screen *search)
+{
+	size_t i;
+
+	for (i = 0; i < search->changed_count; i++) {
+		if (search->changed[i])
+			return true;
+	}
+	return false;
 }
 
 static void search_reconnect(struct ui_view *view, struct ui_app *app)
@@ -325,6 +363,12 @@ static void status_text(const struct search_screen *search, char *buffer,
 	else
 		snprintf(buffer, size, UI_TEXT_SEARCH_COUNT,
 		         search->results.count);
+	if (current && any_changed(search)) {
+		size_t used = strlen(buffer);
+
+		snprintf(buffer + used, size - used, "%s",
+		         UI_TEXT_SEARCH_CHANGED);
+	}
 }
 
 enum search_column {
@@ -342,14 +386,20 @@ static const struct ui_column columns[COLUMN_COUNT] = {
     [COLUMN_PRIMARY] = {12, 45},
 };
 
+/* Draws one row. A changed row gets its mark in the gap after the MRN,
+ * so the columns stay where they are. */
 static void draw_row(int y, const int *offsets, const int *widths,
-                     const char *const cells[COLUMN_COUNT], enum ui_style style)
+                     const char *const cells[COLUMN_COUNT], enum ui_style style,
+                     bool changed)
 {
 	int i;
 
 	ui_draw_fill(y, 0, COLS, style);
 	for (i = 0; i < COLUMN_COUNT; i++)
 		ui_draw_text(y, 1 + offsets[i], widths[i], cells[i], style);
+	if (changed)
+		ui_draw_text(y, 1 + offsets[COLUMN_MRN] + widths[COLUMN_MRN], 1,
+		             UI_TEXT_SEARCH_CHANGED_MARK, style);
 	ui_draw_selection_mark(y, 0, style);
 }
 
@@ -365,7 +415,7 @@ static void draw_results(struct search_screen *search, struct ui_rect area)
 
 	ui_layout_columns(area.width - 2, 2, columns, COLUMN_COUNT, offsets,
 	                  widths);
-	draw_row(area.y, offsets, widths, headings, UI_STYLE_HEADER);
+	draw_row(area.y, offsets, widths, headings, UI_STYLE_HEADER, false);
 	if (!search->shown_valid)
 		return;
 	ui_list_scroll(&search->list, rows);
@@ -384,7 +434,9 @@ static void draw_results(struct search_screen *search, struct ui_rect area)
 		cells[COLUMN_PRIMARY] = patient->primary_provider;
 		draw_row(area.y + 1 + i, offsets, widths, cells,
 		         index == search->list.selected ? UI_STYLE_SELECTED
-		                                        : UI_STYLE_NORMAL);
+		                                        : UI_STYLE_NORMAL,
+		         (size_t)index < search->changed_count &&
+		             search->changed[index]);
 	}
 }
 
@@ -413,6 +465,7 @@ static void search_destroy(struct ui_view *view)
 	struct search_screen *search = as_search(view);
 
 	ct_patient_list_free(&search->results);
+	free(search->changed);
 	free(search);
 }
 
@@ -428,6 +481,7 @@ static const struct ui_view_ops search_ops = {
     .on_idle = search_idle,
     .on_socket = search_socket,
     .on_reconnect = search_reconnect,
+    .on_change = search_change,
     .destroy = search_destroy,
 };
 

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "careteam/care_team.h"
+#include "careteam/changes.h"
 #include "dialogs.h"
 #include "draw.h"
 #include "labels.h"
@@ -21,6 +23,9 @@
 #define HISTORY_GAP 3
 /* Rows under the table that show a selected removed assignment whole. */
 #define DETAIL_ROWS 2
+/* Rows a notice takes in place of the summary and the blank line under
+ * it. */
+#define NOTICE_ROWS 2
 #define DATE_CHARS  10
 #define TIME_CHARS  16
 
@@ -35,6 +40,11 @@ struct team_screen {
 	struct ui_change pending;
 	/* The dialog on top was opened from pending. */
 	bool reopened;
+	/* The staff member may not change the team. */
+	bool read_only;
+	/* Why the team on screen may be out of date, until the next load;
+	 * "" when it is current. */
+	char notice[UI_LINE_BYTES];
 };
 
 static const enum ui_context help_contexts[] = {
@@ -115,6 +125,7 @@ static bool reload(struct team_screen *screen, struct ui_app *app)
 	screen->team = team;
 	screen->active_count = count_active(&team);
 	select_npi(screen, selected);
+	screen->notice[0] = '\0';
 	return true;
 }
 
@@ -249,6 +260,16 @@ static enum ui_step reopen(struct team_screen *screen, struct ui_app *app)
 	return UI_STAY;
 }
 
+static enum ui_step open_audit(struct team_screen *screen, struct ui_app *app)
+{
+	struct ui_view *audit = ui_audit_screen_new(app, &screen->team);
+
+	if (audit == NULL)
+		return UI_STAY;
+	ui_app_open(app, audit);
+	return UI_OPEN;
+}
+
 static enum ui_step team_action(struct ui_view *view, struct ui_app *app,
                                 enum ui_action action)
 {
@@ -280,6 +301,8 @@ static enum ui_step team_action(struct ui_view *view, struct ui_app *app,
 			ui_app_message(app, UI_MESSAGE_INFO, "%s",
 			               UI_TEXT_REFRESHED);
 		return UI_STAY;
+	case UI_ACT_AUDIT:
+		return open_audit(screen, app);
 	case UI_ACT_BACK:
 		return UI_CLOSE;
 	default:
@@ -310,9 +333,76 @@ static void team_result(struct ui_view *view, struct ui_app *app,
 	screen->reopened = false;
 }
 
+/* Reloads the team, as after any reconnect, and still sets a notice that
+ * it may have changed. Notifications sent while the connection was down
+ * are lost, and a dialog open over the screen works on the team as it was
+ * before. */
 static void team_reconnect(struct ui_view *view, struct ui_app *app)
 {
-	reload(as_team(view), app);
+	struct team_screen *screen = as_team(view);
+
+	reload(screen, app);
+	ui_copy(screen->notice, sizeof(screen->notice),
+	        UI_TEXT_NOTICE_RECONNECTED);
+}
+
+/* Writes the time of a change as HH:MM when it is today, else whole. */
+static void format_change_time(const char *changed_at, char *buffer,
+                               size_t size)
+{
+	char today[16];
+	time_t now = time(NULL);
+	struct tm local;
+
+	if (localtime_r(&now, &local) != NULL &&
+	    strftime(today, sizeof(today), "%Y-%m-%d", &local) > 0 &&
+	    strlen(changed_at) > 11 &&
+	    strncmp(changed_at, today, strlen(today)) == 0) {
+		ui_copy(buffer, size, changed_at + 11);
+		return;
+	}
+	ui_copy(buffer, size, changed_at);
+}
+
+static void format_change_notice(const struct ct_change *change, char *buffer,
+                                 size_t size)
+{
+	char time_text[UI_TIME_BYTES];
+	size_t used;
+
+	ui_copy(buffer, size, UI_TEXT_NOTICE_CHANGED);
+	used = strlen(buffer);
+	if (change->changed_by[0] != '\0' && used < size)
+		used += (size_t)snprintf(buffer + used, size - used,
+		                         UI_TEXT_NOTICE_BY, change->changed_by);
+	if (change->changed_at[0] != '\0' && used < size) {
+		format_change_time(change->changed_at, time_text,
+		                   sizeof(time_text));
+		used += (size_t)snprintf(buffer + used, size - used,
+		                         UI_TEXT_NOTICE_AT, time_text);
+	}
+	if (change->action[0] != '\0' && used < size)
+		used += (size_t)snprintf(buffer + used, size - used,
+		                         UI_TEXT_NOTICE_ACTION, change->action);
+	if (used < size)
+		snprintf(buffer + used, size - used, "%s",
+		         UI_TEXT_NOTICE_REFRESH);
+}
+
+/* Shows a notice for a change to this patient's team that is newer than
+ * the copy on screen. The screen stays as it is until the user refreshes,
+ * and a dialog over it gets the notice on the message line too. */
+static void team_change(struct ui_view *view, struct ui_app *app,
+                        const struct ct_change *change)
+{
+	struct team_screen *screen = as_team(view);
+
+	if (strcmp(change->mrn, screen->mrn) != 0 ||
+	    change->care_team_version <= screen->team.patient.care_team_version)
+		return;
+	format_change_notice(change, screen->notice, sizeof(screen->notice));
+	if (!ui_app_is_top(app, view))
+		ui_app_message(app, UI_MESSAGE_INFO, "%s", screen->notice);
 }
 
 static size_t team_contexts(const struct ui_view *view, enum ui_context *out,
@@ -340,6 +430,11 @@ static void draw_header(const struct team_screen *screen, struct ui_rect body)
 	ui_draw_text_short(body.y, x, body.width - 1 - x, line,
 	                   UI_STYLE_NORMAL);
 
+	if (screen->notice[0] != '\0') {
+		ui_draw_wrapped(body.y + 1, 1, width, NOTICE_ROWS,
+		                screen->notice, UI_STYLE_NOTICE);
+		return;
+	}
 	snprintf(line, sizeof(line),
 	         screen->show_history ? UI_TEXT_TEAM_SUMMARY_HISTORY
 	                              : UI_TEXT_TEAM_SUMMARY,
@@ -500,7 +595,9 @@ static void draw_line(const struct team_screen *screen, int line, int y,
 		                row == screen->list.selected ? UI_STYLE_SELECTED
 		                                             : UI_STYLE_NORMAL);
 	} else if (line == 0) {
-		ui_draw_text(y, 1, width - 2, UI_TEXT_TEAM_EMPTY,
+		ui_draw_text(y, 1, width - 2,
+		             screen->read_only ? UI_TEXT_TEAM_EMPTY_READ_ONLY
+		                               : UI_TEXT_TEAM_EMPTY,
 		             UI_STYLE_NORMAL);
 	} else if (line == removed_start - 2) {
 		ui_draw_text(y, 1, width - 2, UI_TEXT_TEAM_HISTORY,
@@ -582,6 +679,7 @@ static const struct ui_view_ops team_ops = {
     .on_action = team_action,
     .on_result = team_result,
     .on_reconnect = team_reconnect,
+    .on_change = team_change,
     .destroy = team_destroy,
 };
 
@@ -594,6 +692,7 @@ struct ui_view *ui_team_screen_new(struct ui_app *app, const char *mrn)
 		return NULL;
 	}
 	screen->base.ops = &team_ops;
+	screen->read_only = ui_app_read_only(app);
 	ui_copy(screen->mrn, sizeof(screen->mrn), mrn);
 	if (!reload(screen, app)) {
 		free(screen);

@@ -10,6 +10,7 @@
 
 #include "keys.h"
 
+struct ct_change;
 struct ui_app;
 struct ui_view;
 
@@ -57,6 +58,10 @@ struct ui_view_ops {
 	void (*on_socket)(struct ui_view *view, struct ui_app *app);
 	/* Runs after the connection came back, to load the data again. */
 	void (*on_reconnect)(struct ui_view *view, struct ui_app *app);
+	/* Receives a committed care-team change that another session made,
+	 * while the view is on the stack, shown or not. */
+	void (*on_change)(struct ui_view *view, struct ui_app *app,
+	                  const struct ct_change *change);
 	/* Runs after the terminal changed size. */
 	void (*on_resize)(struct ui_view *view, struct ui_app *app);
 	void (*destroy)(struct ui_view *view);

@@ -2,14 +2,19 @@
 #include "script.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <liboath/oath.h>
 
 enum {
 	STEP_TIMEOUT_MS = 5000,
@@ -17,6 +22,8 @@ enum {
 	SETTLE_MS = 300,    /* output silence that counts as a settled screen */
 	RETRY_MAX_MS = 200, /* maximum pause between two sql-expect queries */
 	MAX_TERMINAL_SIDE = 1000,
+	PG_CTL_TIMEOUT_MS = 90000, /* the helper waits up to 60 s itself */
+	MAX_ROLE_NAME = 63,        /* PostgreSQL's NAMEDATALEN - 1 */
 	STDERR_DUMP_BYTES = 4000,
 	QUOTE_MAX_BYTES = 1000,
 };
@@ -40,8 +47,9 @@ struct step {
 	char *expected; /* sql-expect's EXPECTED */
 	char **words;   /* key names, or start's VAR=VALUE then ARGS */
 	size_t word_count;
-	size_t env_count; /* start: words[0..env_count) are VAR=VALUE */
-	int number;       /* expect-row's N, expect-exit's status */
+	size_t env_count;  /* start: words[0..env_count) are VAR=VALUE */
+	char *config_user; /* start --config-user ROLE, or NULL */
+	int number;        /* expect-row's N, expect-exit's status */
 	int cols;
 	int rows;
 };
@@ -555,6 +563,37 @@ static void drop_words(struct step *step, size_t to, size_t from)
 	step->word_count -= from - to;
 }
 
+/* A role name for --config-user: lowercase letters, digits and _, so it
+ * needs no quoting inside a conninfo string. */
+static bool valid_role(const char *role)
+{
+	size_t len = strlen(role);
+
+	if (len == 0 || len > MAX_ROLE_NAME ||
+	    (role[0] >= '0' && role[0] <= '9'))
+		return false;
+	return strspn(role, "abcdefghijklmnopqrstuvwxyz0123456789_") == len;
+}
+
+/* Takes "--config-user ROLE" out of the words before "--" at index i. */
+static bool take_config_user(struct step *step, size_t i, char *err,
+                             size_t err_size)
+{
+	if (i + 1 >= step->word_count || !valid_role(step->words[i + 1])) {
+		snprintf(err, err_size,
+		         "--config-user needs a ROLE of lowercase letters, "
+		         "digits and _");
+		return false;
+	}
+	if (step->config_user) {
+		snprintf(err, err_size, "--config-user is given twice");
+		return false;
+	}
+	step->config_user = duplicate(step->words[i + 1]);
+	drop_words(step, i, i + 2);
+	return true;
+}
+
 static bool parse_start(struct step *step, const char *args, char *err,
                         size_t err_size)
 {
@@ -566,22 +605,43 @@ static bool parse_start(struct step *step, const char *args, char *err,
 	    !parse_size_word(step->words[1], &step->cols, &step->rows)) {
 		snprintf(err, err_size,
 		         "start needs NAME COLSxROWS [VAR=VALUE ...] "
-		         "[-- ARGS...]");
+		         "[--config-user ROLE] [-- ARGS...]");
 		return false;
 	}
-	for (; i < step->word_count && strcmp(step->words[i], "--") != 0; i++) {
+	while (i < step->word_count && strcmp(step->words[i], "--") != 0) {
+		if (strcmp(step->words[i], "--config-user") == 0) {
+			if (!take_config_user(step, i, err, err_size))
+				return false;
+			continue;
+		}
 		if (!valid_variable(step->words[i])) {
-			snprintf(err, err_size,
-			         "expected VAR=VALUE or --, got \"%s\"",
-			         step->words[i]);
+			snprintf(
+			    err, err_size,
+			    "expected VAR=VALUE, --config-user ROLE or --, "
+			    "got \"%s\"",
+			    step->words[i]);
 			return false;
 		}
+		i++;
 	}
 	step->text = duplicate(step->words[0]);
 	step->env_count = i - 2;
 	if (i < step->word_count)
 		drop_words(step, i, i + 1);
 	drop_words(step, 0, 2);
+	return true;
+}
+
+static bool parse_words(struct step *step, const char *args, char *err,
+                        size_t err_size)
+{
+	if (!split_words(args, step, err, err_size))
+		return false;
+	if (step->word_count == 0) {
+		snprintf(err, err_size, "%s needs an argument",
+		         step->command->name);
+		return false;
+	}
 	return true;
 }
 
@@ -819,7 +879,8 @@ static bool retire_terminal(struct run_state *state,
 	return ok;
 }
 
-static char **build_argv(const struct run_state *state, const struct step *step)
+static char **build_argv(const struct run_state *state, const struct step *step,
+                         const char *config)
 {
 	const struct pty_run_settings *settings = state->settings;
 	size_t args = step->word_count - step->env_count;
@@ -827,9 +888,9 @@ static char **build_argv(const struct run_state *state, const struct step *step)
 	size_t count = 0;
 
 	argv[count++] = (char *)settings->program;
-	if (settings->config) {
+	if (config) {
 		argv[count++] = (char *)"--config";
-		argv[count++] = (char *)settings->config;
+		argv[count++] = (char *)config;
 	}
 	for (size_t i = 0; i < args; i++)
 		argv[count++] = step->words[step->env_count + i];
@@ -868,9 +929,84 @@ static struct named_terminal *add_terminal(struct run_state *state,
 	return entry;
 }
 
+/* Finds the conninfo string value in libconfig text: the first
+ * "conninfo = \"...\"" (or ':'). Sets *end to its closing quote. */
+static const char *find_conninfo(const char *text, const char **end)
+{
+	const char *at = text;
+
+	while ((at = strstr(at, "conninfo")) != NULL) {
+		const char *c = skip_blanks(at + strlen("conninfo"));
+
+		at += strlen("conninfo");
+		if (*c != '=' && *c != ':')
+			continue;
+		c = skip_blanks(c + 1);
+		if (*c != '"')
+			continue;
+		for (*end = c + 1; **end && **end != '"'; (*end)++) {
+			if (**end == '\\' && (*end)[1])
+				(*end)++;
+		}
+		return **end == '"' ? c + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* Writes a copy of CT_TEST_CONFIG whose conninfo ends in " user=ROLE",
+ * which libpq reads as the last and so winning user keyword, and returns
+ * its path. Returns NULL after recording a failure. */
+static char *write_user_config(struct run_state *state, const char *role)
+{
+	const struct pty_run_settings *settings = state->settings;
+	struct pty_buffer original = {0};
+	struct pty_buffer copy = {0};
+	struct pty_buffer path = {0};
+	const char *value;
+	const char *end = NULL;
+	char err[512];
+
+	if (!settings->config) {
+		fail(state, "--config-user needs CT_TEST_CONFIG");
+		return NULL;
+	}
+	if (!read_whole_file(settings->config, &original)) {
+		fail(state, "failed to read %s: %s", settings->config,
+		     strerror(errno));
+		return NULL;
+	}
+	value = find_conninfo(original.data, &end);
+	if (!value || strncmp(value, "postgres", 8) == 0) {
+		fail(state,
+		     "--config-user needs a keyword=value conninfo string in "
+		     "%s",
+		     settings->config);
+		pty_buffer_free(&original);
+		return NULL;
+	}
+	pty_buffer_append(&copy, original.data, (size_t)(end - original.data));
+	pty_buffer_append_str(&copy, " user=");
+	pty_buffer_append_str(&copy, role);
+	pty_buffer_append_str(&copy, end);
+	pty_buffer_free(&original);
+	pty_buffer_append_str(&path, settings->tmp_dir);
+	pty_buffer_append_str(&path, "/");
+	pty_buffer_append_str(&path, state->script->name);
+	pty_buffer_append_str(&path, ".");
+	pty_buffer_append_str(&path, role);
+	pty_buffer_append_str(&path, ".conf");
+	if (!write_whole_file(path.data, copy.data, err, sizeof err)) {
+		fail(state, "%s", err);
+		pty_buffer_free(&path);
+	}
+	pty_buffer_free(&copy);
+	return path.data;
+}
+
 static bool run_start(struct run_state *state, const struct step *step)
 {
 	struct named_terminal *entry = find_terminal(state, step->text);
+	char *user_config = NULL;
 	char err[512];
 
 	if (entry && entry->terminal &&
@@ -880,7 +1016,12 @@ static bool run_start(struct run_state *state, const struct step *step)
 	if (entry && entry->terminal && !retire_terminal(state, entry))
 		return false;
 
-	char **argv = build_argv(state, step);
+	if (step->config_user &&
+	    !(user_config = write_user_config(state, step->config_user)))
+		return false;
+
+	char **argv = build_argv(
+	    state, step, user_config ? user_config : state->settings->config);
 	char *stderr_path = stderr_path_for(state, step->text);
 	struct pty_spawn spawn = {
 	    .name = step->text,
@@ -897,6 +1038,7 @@ static bool run_start(struct run_state *state, const struct step *step)
 
 	free(argv);
 	free(stderr_path);
+	free(user_config);
 	if (!terminal)
 		return fail(state, "failed to start terminal %s: %s",
 		            step->text, err);
@@ -961,6 +1103,32 @@ static bool run_paste(struct run_state *state, const struct step *step)
 	                       step_deadline(state), err, sizeof err))
 		return fail(state, "%s", err);
 	return true;
+}
+
+/* Types the current RFC 6238 code (6 digits, 30 s steps) of a secret
+ * given as its raw bytes in ASCII, as an authenticator app shows it. */
+static bool run_type_totp(struct run_state *state, const struct step *step)
+{
+	static bool oath_ready;
+	char code[16];
+	int status;
+
+	if (!state->current)
+		return fail_no_terminal(state);
+	if (!oath_ready) {
+		status = oath_init();
+		if (status != OATH_OK)
+			return fail(state, "oath_init failed: %s",
+			            oath_strerror(status));
+		oath_ready = true;
+	}
+	status = oath_totp_generate(step->text, strlen(step->text), time(NULL),
+	                            OATH_TOTP_DEFAULT_TIME_STEP_SIZE,
+	                            OATH_TOTP_DEFAULT_START_TIME, 6, code);
+	if (status != OATH_OK)
+		return fail(state, "oath_totp_generate failed: %s",
+		            oath_strerror(status));
+	return send_typed(state, code, step_deadline(state));
 }
 
 static bool send_key(struct run_state *state, const char *key,
@@ -1478,6 +1646,73 @@ static bool run_sql_expect(struct run_state *state, const struct step *step)
 	}
 }
 
+/* ---- running: the server ---- */
+
+static _Noreturn void exec_pg_ctl(const char *helper, const struct step *step)
+{
+	char **argv = allocate_array(NULL, step->word_count + 2, sizeof *argv);
+	int null_fd = open("/dev/null", O_RDONLY);
+
+	argv[0] = (char *)helper;
+	for (size_t i = 0; i < step->word_count; i++)
+		argv[i + 1] = step->words[i];
+	argv[step->word_count + 1] = NULL;
+	if (null_fd >= 0)
+		dup2(null_fd, STDIN_FILENO);
+	/* The runner's stdout carries only the ok/FAIL lines. */
+	dup2(STDERR_FILENO, STDOUT_FILENO);
+	execv(helper, argv);
+	fprintf(stderr, "pty-run: failed to execute %s: %s\n", helper,
+	        strerror(errno));
+	_exit(127);
+}
+
+/* Runs "$CT_TEST_PG_CTL ARGS" (start, stop [MODE], restart [MODE] or
+ * status) and fails on a non-zero exit. The terminals' output is read
+ * meanwhile. After a start the sql connection is opened again. */
+static bool run_pg_ctl(struct run_state *state, const struct step *step)
+{
+	const char *helper = getenv("CT_TEST_PG_CTL");
+	PGconn *conn = state->settings->conn;
+	char status_text[128];
+	long long deadline;
+	int status = 0;
+	pid_t pid;
+
+	if (!helper || !*helper)
+		return fail(state, "pg-ctl needs CT_TEST_PG_CTL, which "
+		                   "share/scripts/run-tests.sh exports");
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return fail(state, "fork failed: %s", strerror(errno));
+	if (pid == 0)
+		exec_pg_ctl(helper, step);
+	deadline = pty_now_ms() + scaled_ms(state, PG_CTL_TIMEOUT_MS);
+	if (!pty_wait_child(pid, &status, deadline)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return fail(state, "pg-ctl %s timed out after %.0f s",
+		            step->words[0],
+		            scaled_ms(state, PG_CTL_TIMEOUT_MS) / 1000.0);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		describe_status(status, status_text, sizeof status_text);
+		return fail(state, "pg-ctl %s %s", step->words[0], status_text);
+	}
+	if (conn && (strcmp(step->words[0], "start") == 0 ||
+	             strcmp(step->words[0], "restart") == 0)) {
+		PQreset(conn);
+		if (PQstatus(conn) != CONNECTION_OK)
+			return fail(
+			    state,
+			    "pg-ctl %s succeeded, but the sql connection "
+			    "could not be opened again: %s",
+			    step->words[0], PQerrorMessage(conn));
+	}
+	return true;
+}
+
 /* ---- the command table ---- */
 
 static const struct command commands[] = {
@@ -1486,6 +1721,7 @@ static const struct command commands[] = {
     {"type", parse_text, run_type},
     {"key", parse_keys, run_key},
     {"paste", parse_text, run_paste},
+    {"type-totp", parse_text, run_type_totp},
     {"wait", parse_text, run_wait},
     {"wait-gone", parse_text, run_wait_gone},
     {"expect-row", parse_row, run_expect_row},
@@ -1494,6 +1730,7 @@ static const struct command commands[] = {
     {"resize", parse_size, run_resize},
     {"sql", parse_text, run_sql},
     {"sql-expect", parse_sql_expect, run_sql_expect},
+    {"pg-ctl", parse_words, run_pg_ctl},
     {"expect-exit", parse_exit_status, run_expect_exit},
     {"expect-stderr", parse_text, run_expect_stderr},
     {"expect-color", parse_nothing, run_expect_color},
@@ -1519,6 +1756,7 @@ static void free_step(struct step *step)
 	free(step->words);
 	free(step->text);
 	free(step->expected);
+	free(step->config_user);
 }
 
 void pty_script_free(struct pty_script *script)
