@@ -86,7 +86,8 @@ $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 # tests/race never shares its path with a folder of objects.
 $(BUILD)/obj/tests/%.o: tests/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests $(ALL_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -Itests -DCT_SOURCE_DIR='"$(CURDIR)"' $(ALL_CFLAGS) \
+		$(TEST_CFLAGS) -c -o $@ $<
 
 $(GEN_SRC): share/scripts/embed-sql.sh $(SQL_FILES)
 	@mkdir -p $(@D)

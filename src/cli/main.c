@@ -2,6 +2,7 @@
  * open the log and a session, then run one command or the interactive
  * screen. */
 #include <errno.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -151,12 +152,25 @@ static int run_without_command(const struct cli_global *global)
 	return ct_outcome_exit_status(CT_INVALID_INPUT);
 }
 
+/* Opens /dev/null on any of descriptors 0 to 2 that the caller closed.
+ * Otherwise the next file opened, such as the log or the database socket,
+ * would get that number, and output meant for stdout would go there. */
+static void guard_standard_descriptors(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			_exit(1);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct cli_command *command;
 	struct cli_global global;
 	const char *name;
 
+	guard_standard_descriptors();
 	if (cli_parse_global(argc, argv, &global) != CT_OK)
 		return ct_outcome_exit_status(CT_INVALID_INPUT);
 	if (global.help) {

@@ -291,6 +291,26 @@ static void cli_version(void **state)
 	free_run(&run);
 }
 
+/* The user guide's key table is the program's own output, so the guide
+ * cannot drift from the bindings. */
+static void cli_key_table_in_user_guide(void **state)
+{
+	struct run run;
+	char *guide;
+
+	(void)state;
+	RUN(&run, "keys-markdown");
+	assert_int_equal(run.status, 0);
+	assert_non_null(strstr(run.out, "| Key | Action |"));
+	guide = read_whole_file(CT_SOURCE_DIR "/docs/user-guide.md");
+	assert_non_null(guide);
+	if (strstr(guide, run.out) == NULL)
+		fail_msg("docs/user-guide.md does not contain the output of "
+			 "careteam keys-markdown; paste it in again");
+	free(guide);
+	free_run(&run);
+}
+
 static void cli_help_lists_everything(void **state)
 {
 	static const char *const expected[] = {
@@ -1037,6 +1057,7 @@ int main(void)
 {
 	const struct CMUnitTest surface[] = {
 		cmocka_unit_test(cli_version),
+		cmocka_unit_test(cli_key_table_in_user_guide),
 		cmocka_unit_test(cli_help_lists_everything),
 		cmocka_unit_test(cli_no_command_not_terminal),
 		cmocka_unit_test(cli_unknown_command),
