@@ -177,7 +177,7 @@ void ct_db_set_reconnect_hook(struct ct_db *db, ct_db_reconnect_hook hook,
 	db->reconnect_argument = argument;
 }
 
-/* Resets a connection that libpq already knows is broken, so one dropped
+/* Resets a connection that libpq has already marked broken, so one dropped
  * link does not fail the next action. */
 static enum ct_outcome ensure_connected(struct ct_db *db, struct ct_error *err)
 {
@@ -283,7 +283,7 @@ enum ct_outcome ct_db_exec_script(struct ct_db *db, const char *script,
 
 	db->round_trips++;
 	/* PQexec returns the last statement's result, and the first failure
-	 * stops the script, so that result tells whether all of it ran. */
+	 * stops the script, so that result shows whether all of it ran. */
 	result = PQexec(db->conn, script);
 	outcome = result_ok(result) ? CT_OK
 				    : ct_db_classify(db->conn, result, err);

@@ -407,7 +407,7 @@ static enum ct_outcome choose_key(const struct ct_write_request *request,
 
 /* Looks the write up by its key after its reply was lost. The server
  * waits for the write's transaction if it is still running, and fences
- * the key if the write never got that far, so the answer is final. */
+ * the key if the write never got that far, so the outcome is final. */
 static void settle(struct ct_session *session, const char *org,
 		   struct ct_write_result *out)
 {
@@ -513,7 +513,8 @@ ct_care_team_reassign_primary(struct ct_session *session,
 
 /* ---- Messages ---- */
 
-/* Appends text to buffer, which holds *used bytes, keeping it terminated. */
+/* Appends text to buffer, which contains *used bytes, keeping it
+ * terminated. */
 static void append(char *buffer, size_t size, size_t *used, const char *text)
 {
 	int written;
