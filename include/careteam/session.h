@@ -92,8 +92,9 @@ enum ct_outcome ct_session_migrate(struct ct_session *session, int *applied,
 
 /* Loads the synthetic demo data set: organizations, staff, providers,
  * patients and care teams, all invented. The role running it becomes staff
- * "Demo User" with clinician access to two of the three demo organizations. Returns CT_DEMO_ALREADY_LOADED when the demo data
- * is already there. */
+ * "Demo User" with clinician access to two of the three demo
+ * organizations. Returns CT_DEMO_ALREADY_LOADED when the demo data is
+ * already there. */
 enum ct_outcome ct_session_seed_demo(struct ct_session *session,
 				     struct ct_error *err);
 
