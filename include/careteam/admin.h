@@ -30,10 +30,10 @@ struct ct_audit_entry {
 	char *occurred_at; /* YYYY-MM-DD HH:MM:SS */
 	char *staff_name;
 	char *role_name;
-	char *mrn;	/* "" for entries about no patient */
-	char *action;	/* login, view, assign, remove, ... */
-	char *before;	/* JSON, or "" */
-	char *after;	/* JSON, or "" */
+	char *mrn;    /* "" for entries about no patient */
+	char *action; /* login, view, assign, remove, ... */
+	char *before; /* JSON, or "" */
+	char *after;  /* JSON, or "" */
 	char *application_name;
 };
 

@@ -69,7 +69,7 @@ ct_care_team_primary(const struct ct_care_team *team);
 struct ct_write_request {
 	const char *mrn;
 	const char *npi;
-	enum ct_role role; /* assign and set-role */
+	enum ct_role role;  /* assign and set-role */
 	const char *reason; /* remove and reassign-primary */
 	/* The care_team_version the user saw, or CT_VERSION_ANY. */
 	int64_t expected_version;
@@ -119,7 +119,7 @@ ct_care_team_reassign_primary(struct ct_session *session,
 
 /* Writes the user-facing message for a write's outcome into buffer: the
  * outcome's sentence, then who did what when the result names it. */
-void ct_write_result_message(const struct ct_write_result *result,
-			     char *buffer, size_t size);
+void ct_write_result_message(const struct ct_write_result *result, char *buffer,
+			     size_t size);
 
 #endif

@@ -63,8 +63,8 @@ enum ct_outcome ct_db_classify(PGconn *conn, const PGresult *result,
  * it sets *ready, the result is in *result. */
 enum ct_outcome ct_db_send(struct ct_db *db, const char *sql, int param_count,
 			   const char *const *params, struct ct_error *err);
-enum ct_outcome ct_db_consume(struct ct_db *db, bool *ready,
-			      PGresult **result, struct ct_error *err);
+enum ct_outcome ct_db_consume(struct ct_db *db, bool *ready, PGresult **result,
+			      struct ct_error *err);
 bool ct_db_busy(const struct ct_db *db);
 
 /* Returns the connection's socket, or -1 when there is none. */

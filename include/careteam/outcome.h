@@ -111,7 +111,7 @@ enum ct_outcome {
 #define CT_OUTCOME_ENUM(name, tag, status, message, detail) name,
 	CT_OUTCOMES(CT_OUTCOME_ENUM)
 #undef CT_OUTCOME_ENUM
-	    CT_OUTCOME_COUNT
+		CT_OUTCOME_COUNT
 };
 
 /* An outcome with what went wrong in detail. detail is a sentence for the
@@ -126,8 +126,8 @@ struct ct_error {
 
 /* Sets err to outcome with a printf-style detail and returns outcome. */
 enum ct_outcome ct_error_set(struct ct_error *err, enum ct_outcome outcome,
-                             const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
+			     const char *format, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Returns the user-facing sentence for an outcome. */
 const char *ct_outcome_message(enum ct_outcome outcome);

@@ -24,8 +24,8 @@ struct ct_provider_list {
 /* Lists the organization's providers, sorted by name. query, when not NULL
  * or empty, matches the name or specialty (ignoring case and accents) or the
  * exact NPI. One round trip. */
-enum ct_outcome ct_providers_list(struct ct_session *session,
-				  const char *query, bool active_only,
+enum ct_outcome ct_providers_list(struct ct_session *session, const char *query,
+				  bool active_only,
 				  struct ct_provider_list *list,
 				  struct ct_error *err);
 

@@ -28,7 +28,8 @@ static enum ct_outcome classify_unique(const char *constraint)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(unique_constraints) / sizeof(*unique_constraints);
+	for (i = 0;
+	     i < sizeof(unique_constraints) / sizeof(*unique_constraints);
 	     i++) {
 		if (strcmp(constraint, unique_constraints[i].constraint) == 0)
 			return unique_constraints[i].outcome;

@@ -49,9 +49,11 @@ static void log_notice(void *unused, const char *message)
 
 static enum ct_outcome set_isolation(struct ct_db *db, struct ct_error *err)
 {
-	const char *sql = db->isolation == CT_ISOLATION_SERIALIZABLE
-		? "SET default_transaction_isolation = 'serializable'"
-		: "SET default_transaction_isolation = 'read committed'";
+	const char *sql =
+		db->isolation == CT_ISOLATION_SERIALIZABLE
+			? "SET default_transaction_isolation = 'serializable'"
+			: "SET default_transaction_isolation = 'read "
+			  "committed'";
 	PGresult *result = PQexec(db->conn, sql);
 	enum ct_outcome outcome = CT_OK;
 
@@ -88,10 +90,12 @@ enum ct_outcome ct_db_connect(const struct ct_db_options *options,
 {
 	/* Later entries override earlier ones, so the configured conninfo,
 	 * expanded from dbname, wins over these defaults. */
-	const char *keywords[] = {"connect_timeout", "fallback_application_name",
+	const char *keywords[] = {"connect_timeout",
+				  "fallback_application_name",
 				  "client_encoding", "dbname", NULL};
 	const char *values[] = {"5", "careteam", "UTF8", NULL, NULL};
-	const char *conninfo = options->conninfo != NULL ? options->conninfo : "";
+	const char *conninfo =
+		options->conninfo != NULL ? options->conninfo : "";
 	struct ct_db *db;
 	enum ct_outcome outcome;
 
@@ -249,7 +253,8 @@ enum ct_outcome ct_db_query_retry(struct ct_db *db, const char *sql,
 
 	for (;;) {
 		attempt++;
-		outcome = ct_db_query(db, sql, param_count, params, result, err);
+		outcome =
+			ct_db_query(db, sql, param_count, params, result, err);
 		if (outcome == CT_OK || !is_retryable(err))
 			break;
 		if (attempt > db->max_retries) {

@@ -115,8 +115,8 @@ enum ct_outcome ct_db_migrate(struct ct_db *db, int *applied,
 	size_t i;
 
 	*applied = 0;
-	outcome = run_simple(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")",
-			     err);
+	outcome = run_simple(
+		db, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", err);
 	if (outcome != CT_OK)
 		return outcome;
 
@@ -127,10 +127,9 @@ enum ct_outcome ct_db_migrate(struct ct_db *db, int *applied,
 	if (ct_db_connected(db)) {
 		struct ct_error ignored;
 
-		ct_db_exec_script(db,
-				  "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY
-				  ")",
-				  &ignored);
+		ct_db_exec_script(
+			db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")",
+			&ignored);
 	}
 	return outcome;
 }

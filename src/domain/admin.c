@@ -65,8 +65,7 @@ enum ct_outcome ct_admin_enroll_mfa(struct ct_session *session,
 	enum ct_outcome outcome;
 
 	memset(enrolment, 0, sizeof(*enrolment));
-	if (role_name == NULL || role_name[0] == '\0' ||
-	    strlen(role_name) > 63)
+	if (role_name == NULL || role_name[0] == '\0' || strlen(role_name) > 63)
 		return ct_error_set(err, CT_INVALID_INPUT,
 				    "a staff role name of 1 to 63 characters "
 				    "is required");
@@ -129,8 +128,8 @@ enum ct_outcome ct_admin_audit_trail(struct ct_session *session,
 				    limit);
 	snprintf(org, sizeof(org), "%lld", (long long)session->organization_id);
 	snprintf(limit_text, sizeof(limit_text), "%d", limit);
-	outcome = ct_db_query_retry(session->db, audit_sql, 3, params, &result, NULL,
-				    err);
+	outcome = ct_db_query_retry(session->db, audit_sql, 3, params, &result,
+				    NULL, err);
 	if (outcome != CT_OK)
 		return outcome;
 

@@ -163,8 +163,8 @@ enum ct_outcome ct_care_team_load(struct ct_session *session, const char *mrn,
 	params[0] = org;
 	params[1] = mrn;
 	params[2] = include_removed ? "true" : "false";
-	outcome = ct_db_query_retry(session->db, team_sql, 3, params, &result, NULL,
-				    err);
+	outcome = ct_db_query_retry(session->db, team_sql, 3, params, &result,
+				    NULL, err);
 	if (outcome != CT_OK)
 		return outcome;
 	outcome = decode_team(result, team, err);
@@ -325,8 +325,8 @@ static void decode_write(const PGresult *result, struct ct_write_result *out)
 		ct_row_int64(result, 0, WRITE_COLUMN_ASSIGNMENT_ID, 0);
 	out->care_team_version =
 		ct_row_int64(result, 0, WRITE_COLUMN_VERSION, -1);
-	ct_row_copy(result, 0, WRITE_COLUMN_OTHER_PROVIDER,
-		    out->other_provider, sizeof(out->other_provider));
+	ct_row_copy(result, 0, WRITE_COLUMN_OTHER_PROVIDER, out->other_provider,
+		    sizeof(out->other_provider));
 	ct_row_copy(result, 0, WRITE_COLUMN_OTHER_STAFF, out->other_staff,
 		    sizeof(out->other_staff));
 	ct_row_copy(result, 0, WRITE_COLUMN_OTHER_AT, out->other_at,
@@ -419,8 +419,8 @@ static void settle(struct ct_session *session, const char *org,
 	/* Under SERIALIZABLE, waiting for the write's transaction ends in
 	 * 40001 when it committed, and the retry then reads its receipt. */
 	if (ct_db_reconnect(session->db, &err) != CT_OK ||
-	    ct_db_query_retry(session->db, settle_sql, 2, params, &result,
-			      NULL, &err) != CT_OK) {
+	    ct_db_query_retry(session->db, settle_sql, 2, params, &result, NULL,
+			      &err) != CT_OK) {
 		out->outcome = CT_OUTCOME_UNKNOWN;
 		out->error.outcome = CT_OUTCOME_UNKNOWN;
 		return;
@@ -458,8 +458,8 @@ static enum ct_outcome run_write(struct ct_session *session,
 	params[3] = request->npi;
 	params[4] = write_specs[kind].takes_role ? ct_role_name(request->role)
 						 : request->reason;
-	params[5] = request->expected_version == CT_VERSION_ANY ? NULL
-								: version;
+	params[5] =
+		request->expected_version == CT_VERSION_ANY ? NULL : version;
 	params[6] = out->idempotency_key;
 
 	set_write_log_context(session, kind, request);
@@ -550,7 +550,7 @@ static bool fill_detail(const char *template,
 			append(buffer, size, &used, values[i]);
 			template += strlen(keys[i]);
 		} else {
-			char one[2] = {*template++, '\0'};
+			char one[2] = {*template ++, '\0'};
 
 			append(buffer, size, &used, one);
 		}
@@ -558,8 +558,8 @@ static bool fill_detail(const char *template,
 	return true;
 }
 
-void ct_write_result_message(const struct ct_write_result *result,
-			     char *buffer, size_t size)
+void ct_write_result_message(const struct ct_write_result *result, char *buffer,
+			     size_t size)
 {
 	const char *template = ct_outcome_detail_format(result->outcome);
 	char detail[700];

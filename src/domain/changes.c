@@ -106,8 +106,8 @@ enum ct_outcome ct_changes_read(struct ct_session *session,
 
 	snprintf(org, sizeof(org), "%lld", (long long)session->organization_id);
 	format_id_array(ids, found, array, sizeof(array));
-	outcome = ct_db_query_retry(session->db, lookup_sql, 2, params, &result, NULL,
-				    err);
+	outcome = ct_db_query_retry(session->db, lookup_sql, 2, params, &result,
+				    NULL, err);
 	if (outcome != CT_OK)
 		return outcome;
 	for (int row = 0; row < PQntuples(result); row++) {

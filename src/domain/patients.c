@@ -76,9 +76,9 @@ static enum ct_outcome prepare_search(const struct ct_session *session,
 				    "search text is longer than %d bytes",
 				    QUERY_LENGTH_MAX);
 	if (looks_like_date(query) && !ct_date_is_valid(query))
-		return ct_error_set(err, CT_INVALID_INPUT,
-				    "\"%s\" is not a valid date; use YYYY-MM-DD",
-				    query);
+		return ct_error_set(
+			err, CT_INVALID_INPUT,
+			"\"%s\" is not a valid date; use YYYY-MM-DD", query);
 	if (limit < 1 || limit > CT_SEARCH_LIMIT_MAX)
 		return ct_error_set(err, CT_INVALID_INPUT,
 				    "search limit %d is outside 1 to %d", limit,
@@ -105,8 +105,10 @@ static enum ct_outcome decode_patients(const PGresult *result,
 		patient->mrn = ct_row_text(result, row, COLUMN_MRN);
 		patient->family_name =
 			ct_row_text(result, row, COLUMN_FAMILY_NAME);
-		patient->given_name = ct_row_text(result, row, COLUMN_GIVEN_NAME);
-		patient->birth_date = ct_row_text(result, row, COLUMN_BIRTH_DATE);
+		patient->given_name =
+			ct_row_text(result, row, COLUMN_GIVEN_NAME);
+		patient->birth_date =
+			ct_row_text(result, row, COLUMN_BIRTH_DATE);
 		patient->primary_provider =
 			ct_row_text(result, row, COLUMN_PRIMARY_PROVIDER);
 		patient->care_team_version =
@@ -141,8 +143,8 @@ enum ct_outcome ct_patients_search(struct ct_session *session,
 	params[0] = org;
 	params[1] = query != NULL ? query : "";
 	params[2] = limit_text;
-	outcome = ct_db_query_retry(session->db, search_sql, 3, params, &result, NULL,
-				    err);
+	outcome = ct_db_query_retry(session->db, search_sql, 3, params, &result,
+				    NULL, err);
 	if (outcome != CT_OK)
 		return outcome;
 	outcome = decode_patients(result, list, err);

@@ -36,7 +36,8 @@ static enum ct_outcome decode_providers(const PGresult *result,
 		provider->npi = ct_row_text(result, row, COLUMN_NPI);
 		provider->display_name =
 			ct_row_text(result, row, COLUMN_DISPLAY_NAME);
-		provider->specialty = ct_row_text(result, row, COLUMN_SPECIALTY);
+		provider->specialty =
+			ct_row_text(result, row, COLUMN_SPECIALTY);
 		provider->active = ct_row_bool(result, row, COLUMN_ACTIVE);
 		provider->primary_panel_size =
 			(long)ct_row_int64(result, row, COLUMN_PANEL_SIZE, 0);
@@ -51,8 +52,8 @@ static enum ct_outcome decode_providers(const PGresult *result,
 	return CT_OK;
 }
 
-enum ct_outcome ct_providers_list(struct ct_session *session,
-				  const char *query, bool active_only,
+enum ct_outcome ct_providers_list(struct ct_session *session, const char *query,
+				  bool active_only,
 				  struct ct_provider_list *list,
 				  struct ct_error *err)
 {
@@ -69,8 +70,8 @@ enum ct_outcome ct_providers_list(struct ct_session *session,
 	params[0] = org;
 	params[1] = query != NULL ? query : "";
 	params[2] = active_only ? "true" : "false";
-	outcome = ct_db_query_retry(session->db, list_sql, 3, params, &result, NULL,
-				    err);
+	outcome = ct_db_query_retry(session->db, list_sql, 3, params, &result,
+				    NULL, err);
 	if (outcome != CT_OK)
 		return outcome;
 	outcome = decode_providers(result, list, err);

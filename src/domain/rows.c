@@ -31,8 +31,8 @@ void ct_row_copy(const PGresult *result, int row, int column, char *buffer,
 		 size_t size)
 {
 	const char *value = PQgetisnull(result, row, column)
-		? ""
-		: PQgetvalue(result, row, column);
+				    ? ""
+				    : PQgetvalue(result, row, column);
 
 	snprintf(buffer, size, "%s", value);
 }

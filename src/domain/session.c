@@ -184,8 +184,7 @@ enum ct_outcome ct_session_verify_mfa(struct ct_session *session,
 	enum ct_outcome outcome;
 
 	if (!is_six_digits(code))
-		return ct_error_set(err, CT_MFA_INVALID,
-				    "a code is 6 digits");
+		return ct_error_set(err, CT_MFA_INVALID, "a code is 6 digits");
 	snprintf(org, sizeof(org), "%lld", (long long)session->organization_id);
 	outcome = ct_db_query(session->db, verify_sql, 2, params, &result, err);
 	if (outcome != CT_OK)
@@ -203,14 +202,17 @@ enum ct_outcome ct_session_verify_mfa(struct ct_session *session,
 	} else if (strcmp(outcome_text, "not_enrolled") == 0) {
 		outcome = ct_error_set(err, CT_MFA_NOT_ENROLLED, "%s", "");
 	} else if (strcmp(outcome_text, "not_member") == 0) {
-		outcome = ct_error_set(err, CT_ORGANIZATION_NOT_FOUND, "%s", "");
+		outcome =
+			ct_error_set(err, CT_ORGANIZATION_NOT_FOUND, "%s", "");
 	} else {
 		outcome = ct_error_set(err, CT_MFA_INVALID, "%s", "");
 	}
 	PQclear(result);
 	ct_log(outcome == CT_OK ? CT_LOG_INFO : CT_LOG_WARNING,
-	       ct_outcome_name(outcome), "action=verify_mfa organization=%lld "
-	       "staff=%lld", (long long)session->organization_id,
+	       ct_outcome_name(outcome),
+	       "action=verify_mfa organization=%lld "
+	       "staff=%lld",
+	       (long long)session->organization_id,
 	       (long long)session->staff_id);
 	return outcome;
 }
@@ -236,7 +238,8 @@ enum ct_outcome ct_session_resume(struct ct_session *session,
 	if (!valid)
 		return ct_error_set(err, CT_TICKET_INVALID, "%s", "");
 	if (session->ticket != ticket)
-		snprintf(session->ticket, sizeof(session->ticket), "%s", ticket);
+		snprintf(session->ticket, sizeof(session->ticket), "%s",
+			 ticket);
 	session->mfa_verified = true;
 	return CT_OK;
 }

@@ -39,11 +39,10 @@ PGconn *ct_test_admin_connect(void)
 	return conn;
 }
 
-static PGresult *run_formatted(PGconn *conn, const char *format,
-			       va_list args) __attribute__((format(printf, 2, 0)));
+static PGresult *run_formatted(PGconn *conn, const char *format, va_list args)
+	__attribute__((format(printf, 2, 0)));
 
-static PGresult *run_formatted(PGconn *conn, const char *format,
-			       va_list args)
+static PGresult *run_formatted(PGconn *conn, const char *format, va_list args)
 {
 	char sql[4096];
 	PGresult *result;
@@ -118,8 +117,8 @@ void ct_test_add_provider(PGconn *admin, const struct ct_test_org *org,
 }
 
 void ct_test_add_patient(PGconn *admin, const struct ct_test_org *org,
-			 const char *mrn, const char *family,
-			 const char *given, const char *birth_date)
+			 const char *mrn, const char *family, const char *given,
+			 const char *birth_date)
 {
 	ct_test_sql(admin,
 		    "INSERT INTO careteam.patients"

@@ -36,8 +36,8 @@ void ct_test_make_org(PGconn *admin, const char *prefix,
 void ct_test_add_provider(PGconn *admin, const struct ct_test_org *org,
 			  const char *npi, const char *name, bool active);
 void ct_test_add_patient(PGconn *admin, const struct ct_test_org *org,
-			 const char *mrn, const char *family,
-			 const char *given, const char *birth_date);
+			 const char *mrn, const char *family, const char *given,
+			 const char *birth_date);
 
 /* Creates a LOGIN role in the careteam_staff group with a staff row, unless
  * they exist, and gives it the access level in org. */

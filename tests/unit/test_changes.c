@@ -78,9 +78,8 @@ static size_t wait_for_changes(struct ct_session *session,
 		if (elapsed_ms >= timeout_ms ||
 		    poll(&fd, 1, (int)(timeout_ms - elapsed_ms)) <= 0)
 			return 0;
-		assert_int_equal(ct_changes_read(session, changes, &count,
-						 &err),
-				 CT_OK);
+		assert_int_equal(
+			ct_changes_read(session, changes, &count, &err), CT_OK);
 		if (count > 0)
 			return count;
 	}
@@ -109,10 +108,10 @@ static void test_change_is_notified(void **state)
 	assert_int_equal(ct_changes_listen(&fixture->listener, &err), CT_OK);
 	assign_okafor(&fixture->writer);
 
-	assert_int_equal(wait_for_changes(&fixture->listener, changes,
-					  (int)(5000 *
-						ct_test_timeout_scale())),
-			 1);
+	assert_int_equal(
+		wait_for_changes(&fixture->listener, changes,
+				 (int)(5000 * ct_test_timeout_scale())),
+		1);
 	assert_string_equal(changes[0].mrn, "W1");
 	assert_int_equal(changes[0].care_team_version, 1);
 	assert_string_equal(changes[0].changed_by, "Test Staff");
@@ -137,13 +136,12 @@ static void test_other_organization_filtered(void **state)
 		    "UPDATE careteam.care_team_assignments SET updated_at ="
 		    " now() WHERE organization_id = %lld",
 		    (long long)fixture->org.id);
-	assert_int_equal(wait_for_changes(&fixture->listener, changes,
-					  (int)(5000 *
-						ct_test_timeout_scale())),
-			 1);
+	assert_int_equal(
+		wait_for_changes(&fixture->listener, changes,
+				 (int)(5000 * ct_test_timeout_scale())),
+		1);
 	assert_string_equal(changes[0].mrn, "W1");
-	assert_int_equal(wait_for_changes(&fixture->listener, changes, 200),
-			 0);
+	assert_int_equal(wait_for_changes(&fixture->listener, changes, 200), 0);
 }
 
 int main(void)

@@ -97,9 +97,8 @@ static void start_assign(struct pending_write *write,
 	write->request.npi = npi;
 	write->request.role = role;
 	write->request.expected_version = CT_VERSION_ANY;
-	assert_int_equal(pthread_create(&write->thread, NULL, run_assign,
-					write),
-			 0);
+	assert_int_equal(
+		pthread_create(&write->thread, NULL, run_assign, write), 0);
 }
 
 static int session_pid(struct ct_session *session)

@@ -113,7 +113,8 @@ static void test_changed_file_rejected(void **state)
 			  " WHERE version = '0001_schema.sql'");
 	PQfinish(conn);
 
-	assert_int_equal(migrate(fixture, &applied, &err), CT_MIGRATION_CHANGED);
+	assert_int_equal(migrate(fixture, &applied, &err),
+			 CT_MIGRATION_CHANGED);
 	assert_int_equal(applied, 0);
 	assert_non_null(strstr(err.detail, "0001_schema.sql"));
 	assert_non_null(strstr(err.detail, "new migration"));

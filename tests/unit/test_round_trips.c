@@ -58,8 +58,8 @@ static void start_counting(struct trips_fixture *fixture)
 {
 	PGconn *conn = ct_db_pgconn(fixture->session.db);
 
-	fixture->trace = open_memstream(&fixture->trace_text,
-					&fixture->trace_size);
+	fixture->trace =
+		open_memstream(&fixture->trace_text, &fixture->trace_size);
 	assert_non_null(fixture->trace);
 	PQtrace(conn, fixture->trace);
 	PQsetTraceFlags(conn, PQTRACE_SUPPRESS_TIMESTAMPS);
@@ -122,9 +122,9 @@ static void test_load_and_list_one_trip(void **state)
 	struct ct_error err;
 
 	start_counting(fixture);
-	assert_int_equal(ct_care_team_load(&fixture->session, "T1", true, &team,
-					   &err),
-			 CT_OK);
+	assert_int_equal(
+		ct_care_team_load(&fixture->session, "T1", true, &team, &err),
+		CT_OK);
 	assert_int_equal(stop_counting(fixture), 1);
 	ct_care_team_free(&team);
 
@@ -145,20 +145,18 @@ static void test_writes_one_trip_each(void **state)
 
 	write = request("1000000001", CT_ROLE_PRIMARY, NULL);
 	start_counting(fixture);
-	assert_int_equal(ct_care_team_assign(&fixture->session, &write,
-					     &result),
-			 CT_OK);
+	assert_int_equal(
+		ct_care_team_assign(&fixture->session, &write, &result), CT_OK);
 	assert_int_equal(stop_counting(fixture), 1);
 
 	write = request("1000000002", CT_ROLE_SPECIALIST, NULL);
-	assert_int_equal(ct_care_team_assign(&fixture->session, &write,
-					     &result),
-			 CT_OK);
+	assert_int_equal(
+		ct_care_team_assign(&fixture->session, &write, &result), CT_OK);
 	write = request("1000000002", CT_ROLE_CONSULTANT, NULL);
 	start_counting(fixture);
-	assert_int_equal(ct_care_team_set_role(&fixture->session, &write,
-					       &result),
-			 CT_OK);
+	assert_int_equal(
+		ct_care_team_set_role(&fixture->session, &write, &result),
+		CT_OK);
 	assert_int_equal(stop_counting(fixture), 1);
 
 	write = request("1000000002", CT_ROLE_PRIMARY, "Patient request");
@@ -170,9 +168,8 @@ static void test_writes_one_trip_each(void **state)
 
 	write = request("1000000002", CT_ROLE_PRIMARY, "Left the practice");
 	start_counting(fixture);
-	assert_int_equal(ct_care_team_remove(&fixture->session, &write,
-					     &result),
-			 CT_OK);
+	assert_int_equal(
+		ct_care_team_remove(&fixture->session, &write, &result), CT_OK);
 	assert_int_equal(stop_counting(fixture), 1);
 }
 
@@ -183,22 +180,21 @@ static void test_rejected_write_one_trip(void **state)
 	struct ct_write_request write;
 
 	write = request("1000000001", CT_ROLE_PRIMARY, NULL);
-	assert_int_equal(ct_care_team_assign(&fixture->session, &write,
-					     &result),
-			 CT_OK);
+	assert_int_equal(
+		ct_care_team_assign(&fixture->session, &write, &result), CT_OK);
 	write = request("1000000002", CT_ROLE_PRIMARY, NULL);
 	start_counting(fixture);
-	assert_int_equal(ct_care_team_assign(&fixture->session, &write,
-					     &result),
-			 CT_CONFLICT_PRIMARY);
+	assert_int_equal(
+		ct_care_team_assign(&fixture->session, &write, &result),
+		CT_CONFLICT_PRIMARY);
 	assert_int_equal(stop_counting(fixture), 1);
 
 	/* A request the data layer can reject by itself costs nothing. */
 	write = request("1000000002", CT_ROLE_PRIMARY, "   ");
 	start_counting(fixture);
-	assert_int_equal(ct_care_team_remove(&fixture->session, &write,
-					     &result),
-			 CT_INVALID_REASON);
+	assert_int_equal(
+		ct_care_team_remove(&fixture->session, &write, &result),
+		CT_INVALID_REASON);
 	assert_int_equal(stop_counting(fixture), 0);
 }
 

@@ -110,12 +110,12 @@ static void test_second_primary_rejected(void **state)
 	const char *mrn = new_patient(fixture);
 	struct ct_write_result result;
 
-	assert_int_equal(assign(fixture, mrn, "1000000001", CT_ROLE_PRIMARY,
-				&result),
-			 CT_OK);
-	assert_int_equal(assign(fixture, mrn, "1000000002", CT_ROLE_PRIMARY,
-				&result),
-			 CT_CONFLICT_PRIMARY);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000001", CT_ROLE_PRIMARY, &result),
+		CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000002", CT_ROLE_PRIMARY, &result),
+		CT_CONFLICT_PRIMARY);
 	assert_false(result.caught_by_constraint);
 	assert_string_equal(result.other_provider, "Dr. Ada Okafor");
 	assert_string_equal(result.other_staff, "Test Staff");
@@ -128,15 +128,15 @@ static void test_several_specialists_allowed(void **state)
 	const char *mrn = new_patient(fixture);
 	struct ct_write_result result;
 
-	assert_int_equal(assign(fixture, mrn, "1000000001",
-				CT_ROLE_SPECIALIST, &result),
-			 CT_OK);
-	assert_int_equal(assign(fixture, mrn, "1000000002",
-				CT_ROLE_SPECIALIST, &result),
-			 CT_OK);
-	assert_int_equal(assign(fixture, mrn, "1000000003",
-				CT_ROLE_SPECIALIST, &result),
-			 CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000001", CT_ROLE_SPECIALIST, &result),
+		CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000002", CT_ROLE_SPECIALIST, &result),
+		CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000003", CT_ROLE_SPECIALIST, &result),
+		CT_OK);
 	assert_int_equal(count_active(fixture, mrn, "SPECIALIST"), 3);
 }
 
@@ -146,12 +146,12 @@ static void test_several_consultants_allowed(void **state)
 	const char *mrn = new_patient(fixture);
 	struct ct_write_result result;
 
-	assert_int_equal(assign(fixture, mrn, "1000000001",
-				CT_ROLE_CONSULTANT, &result),
-			 CT_OK);
-	assert_int_equal(assign(fixture, mrn, "1000000002",
-				CT_ROLE_CONSULTANT, &result),
-			 CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000001", CT_ROLE_CONSULTANT, &result),
+		CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000002", CT_ROLE_CONSULTANT, &result),
+		CT_OK);
 	assert_int_equal(count_active(fixture, mrn, "CONSULTANT"), 2);
 }
 
@@ -161,15 +161,15 @@ static void test_removed_primary_allows_new(void **state)
 	const char *mrn = new_patient(fixture);
 	struct ct_write_result result;
 
-	assert_int_equal(assign(fixture, mrn, "1000000001", CT_ROLE_PRIMARY,
-				&result),
-			 CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000001", CT_ROLE_PRIMARY, &result),
+		CT_OK);
 	assert_int_equal(remove_with(fixture, mrn, "1000000001",
 				     "Patient asked for another doctor"),
 			 CT_OK);
-	assert_int_equal(assign(fixture, mrn, "1000000002", CT_ROLE_PRIMARY,
-				&result),
-			 CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000002", CT_ROLE_PRIMARY, &result),
+		CT_OK);
 	assert_int_equal(count_active(fixture, mrn, "PRIMARY"), 1);
 	/* The removal is soft: the old row stays, with who and why. */
 	assert_string_equal(
@@ -202,20 +202,20 @@ static void test_reassign_primary_workflow(void **state)
 	struct ct_error err;
 	const struct ct_assignment *primary;
 
-	assert_int_equal(assign(fixture, mrn, "1000000001", CT_ROLE_PRIMARY,
-				&result),
-			 CT_OK);
-	assert_int_equal(assign(fixture, mrn, "1000000002",
-				CT_ROLE_SPECIALIST, &result),
-			 CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000001", CT_ROLE_PRIMARY, &result),
+		CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000002", CT_ROLE_SPECIALIST, &result),
+		CT_OK);
 	assert_int_equal(ct_care_team_reassign_primary(&fixture->session,
 						       &request, &result),
 			 CT_OK);
 	assert_string_equal(result.other_provider, "Dr. Ada Okafor");
 
-	assert_int_equal(ct_care_team_load(&fixture->session, mrn, true, &team,
-					   &err),
-			 CT_OK);
+	assert_int_equal(
+		ct_care_team_load(&fixture->session, mrn, true, &team, &err),
+		CT_OK);
 	primary = ct_care_team_primary(&team);
 	assert_non_null(primary);
 	assert_string_equal(primary->provider_npi, "1000000002");
@@ -248,12 +248,12 @@ static void test_duplicate_provider_rejected(void **state)
 	const char *mrn = new_patient(fixture);
 	struct ct_write_result result;
 
-	assert_int_equal(assign(fixture, mrn, "1000000003",
-				CT_ROLE_SPECIALIST, &result),
-			 CT_OK);
-	assert_int_equal(assign(fixture, mrn, "1000000003",
-				CT_ROLE_CONSULTANT, &result),
-			 CT_CONFLICT_DUPLICATE);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000003", CT_ROLE_SPECIALIST, &result),
+		CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000003", CT_ROLE_CONSULTANT, &result),
+		CT_CONFLICT_DUPLICATE);
 	assert_string_equal(result.other_provider, "Dr. Chidi Mensah");
 	assert_int_equal(count_active(fixture, mrn, "CONSULTANT"), 0);
 }
@@ -264,15 +264,15 @@ static void test_removed_provider_added_again(void **state)
 	const char *mrn = new_patient(fixture);
 	struct ct_write_result result;
 
-	assert_int_equal(assign(fixture, mrn, "1000000003",
-				CT_ROLE_SPECIALIST, &result),
-			 CT_OK);
-	assert_int_equal(remove_with(fixture, mrn, "1000000003",
-				     "Referral completed"),
-			 CT_OK);
-	assert_int_equal(assign(fixture, mrn, "1000000003",
-				CT_ROLE_SPECIALIST, &result),
-			 CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000003", CT_ROLE_SPECIALIST, &result),
+		CT_OK);
+	assert_int_equal(
+		remove_with(fixture, mrn, "1000000003", "Referral completed"),
+		CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000003", CT_ROLE_SPECIALIST, &result),
+		CT_OK);
 	assert_int_equal(count_active(fixture, mrn, "SPECIALIST"), 1);
 }
 
@@ -289,9 +289,9 @@ static void test_cross_organization_rejected(void **state)
 			     "Dr. Other Clinic", true);
 
 	/* Through the data layer the other organization's NPI is unknown. */
-	assert_int_equal(assign(fixture, mrn, "2000000001",
-				CT_ROLE_SPECIALIST, &result),
-			 CT_PROVIDER_NOT_FOUND);
+	assert_int_equal(
+		assign(fixture, mrn, "2000000001", CT_ROLE_SPECIALIST, &result),
+		CT_PROVIDER_NOT_FOUND);
 
 	/* Raw SQL that links across organizations breaks the composite
 	 * foreign key. */
@@ -305,8 +305,7 @@ static void test_cross_organization_rejected(void **state)
 		     " current_user AND p.mrn = 'P1' AND p.organization_id <>"
 		     " pr.organization_id LIMIT 1");
 	assert_int_equal(PQresultStatus(raw), PGRES_FATAL_ERROR);
-	assert_string_equal(PQresultErrorField(raw, PG_DIAG_SQLSTATE),
-			    "23503");
+	assert_string_equal(PQresultErrorField(raw, PG_DIAG_SQLSTATE), "23503");
 	PQclear(raw);
 }
 
@@ -324,9 +323,9 @@ static void test_invalid_role_rejected(void **state)
 	assert_true(ct_role_parse("specialist", &role));
 	assert_int_equal(role, CT_ROLE_SPECIALIST);
 
-	assert_int_equal(assign(fixture, mrn, "1000000001", (enum ct_role)7,
-				&result),
-			 CT_INVALID_ROLE);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000001", (enum ct_role)7, &result),
+		CT_INVALID_ROLE);
 	ct_write_result_message(&result, message, sizeof(message));
 	assert_non_null(strstr(message, "PRIMARY, SPECIALIST or CONSULTANT"));
 
@@ -341,8 +340,7 @@ static void test_invalid_role_rejected(void **state)
 		     "UPDATE careteam.care_team_assignments SET role ="
 		     " 'SURGEON' WHERE id = (SELECT min(id) FROM"
 		     " careteam.care_team_assignments)");
-	assert_string_equal(PQresultErrorField(raw, PG_DIAG_SQLSTATE),
-			    "23514");
+	assert_string_equal(PQresultErrorField(raw, PG_DIAG_SQLSTATE), "23514");
 	PQclear(raw);
 }
 
@@ -352,9 +350,9 @@ static void test_inactive_provider_rejected(void **state)
 	const char *mrn = new_patient(fixture);
 	struct ct_write_result result;
 
-	assert_int_equal(assign(fixture, mrn, "1000000004",
-				CT_ROLE_SPECIALIST, &result),
-			 CT_PROVIDER_INACTIVE);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000004", CT_ROLE_SPECIALIST, &result),
+		CT_PROVIDER_INACTIVE);
 	assert_int_equal(count_active(fixture, mrn, "SPECIALIST"), 0);
 }
 
@@ -370,9 +368,9 @@ static void test_reassign_after_primary_removed(void **state)
 		.expected_version = CT_VERSION_ANY,
 	};
 
-	assert_int_equal(assign(fixture, mrn, "1000000001", CT_ROLE_PRIMARY,
-				&result),
-			 CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000001", CT_ROLE_PRIMARY, &result),
+		CT_OK);
 	/* Someone else removes the PRIMARY first. */
 	ct_test_sql(fixture->admin,
 		    "SELECT careteam.remove(%lld, '%s', '1000000001',"
@@ -398,22 +396,22 @@ static void test_stale_version_rejected(void **state)
 	};
 	char message[512];
 
-	assert_int_equal(assign(fixture, mrn, "1000000001", CT_ROLE_PRIMARY,
-				&result),
-			 CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000001", CT_ROLE_PRIMARY, &result),
+		CT_OK);
 	assert_int_equal(result.care_team_version, 1);
 
-	assert_int_equal(ct_care_team_assign(&fixture->session, &request,
-					     &result),
-			 CT_STALE);
+	assert_int_equal(
+		ct_care_team_assign(&fixture->session, &request, &result),
+		CT_STALE);
 	assert_int_equal(result.care_team_version, 1);
 	ct_write_result_message(&result, message, sizeof(message));
 	assert_non_null(strstr(message, "last changed by Test Staff"));
 
 	request.expected_version = 1;
-	assert_int_equal(ct_care_team_assign(&fixture->session, &request,
-					     &result),
-			 CT_OK);
+	assert_int_equal(
+		ct_care_team_assign(&fixture->session, &request, &result),
+		CT_OK);
 	assert_int_equal(result.care_team_version, 2);
 }
 
@@ -429,26 +427,26 @@ static void test_set_role_keeps_history(void **state)
 		.expected_version = CT_VERSION_ANY,
 	};
 
-	assert_int_equal(assign(fixture, mrn, "1000000003",
-				CT_ROLE_SPECIALIST, &result),
-			 CT_OK);
-	assert_int_equal(ct_care_team_set_role(&fixture->session, &request,
-					       &result),
-			 CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000003", CT_ROLE_SPECIALIST, &result),
+		CT_OK);
+	assert_int_equal(
+		ct_care_team_set_role(&fixture->session, &request, &result),
+		CT_OK);
 	assert_int_equal(count_active(fixture, mrn, "CONSULTANT"), 1);
 	assert_int_equal(count_active(fixture, mrn, "SPECIALIST"), 0);
-	assert_int_equal(ct_care_team_set_role(&fixture->session, &request,
-					       &result),
-			 CT_UNCHANGED);
+	assert_int_equal(
+		ct_care_team_set_role(&fixture->session, &request, &result),
+		CT_UNCHANGED);
 
 	/* Making a provider PRIMARY by role change obeys the PRIMARY rule. */
-	assert_int_equal(assign(fixture, mrn, "1000000001", CT_ROLE_PRIMARY,
-				&result),
-			 CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000001", CT_ROLE_PRIMARY, &result),
+		CT_OK);
 	request.role = CT_ROLE_PRIMARY;
-	assert_int_equal(ct_care_team_set_role(&fixture->session, &request,
-					       &result),
-			 CT_CONFLICT_PRIMARY);
+	assert_int_equal(
+		ct_care_team_set_role(&fixture->session, &request, &result),
+		CT_CONFLICT_PRIMARY);
 	assert_int_equal(count_active(fixture, mrn, "PRIMARY"), 1);
 }
 
@@ -458,9 +456,9 @@ static void test_missing_reason_rejected(void **state)
 	const char *mrn = new_patient(fixture);
 	struct ct_write_result result;
 
-	assert_int_equal(assign(fixture, mrn, "1000000001",
-				CT_ROLE_SPECIALIST, &result),
-			 CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000001", CT_ROLE_SPECIALIST, &result),
+		CT_OK);
 	assert_int_equal(remove_with(fixture, mrn, "1000000001", "  "),
 			 CT_INVALID_REASON);
 	assert_int_equal(remove_with(fixture, mrn, "1000000001", NULL),
@@ -479,9 +477,9 @@ static void test_unknown_patient_and_provider(void **state)
 	assert_int_equal(assign(fixture, "NOPE", "1000000001",
 				CT_ROLE_SPECIALIST, &result),
 			 CT_PATIENT_NOT_FOUND);
-	assert_int_equal(assign(fixture, mrn, "9999999999",
-				CT_ROLE_SPECIALIST, &result),
-			 CT_PROVIDER_NOT_FOUND);
+	assert_int_equal(
+		assign(fixture, mrn, "9999999999", CT_ROLE_SPECIALIST, &result),
+		CT_PROVIDER_NOT_FOUND);
 	assert_int_equal(remove_with(fixture, mrn, "1000000002", "Done"),
 			 CT_NOT_ON_TEAM);
 	assert_int_equal(
@@ -498,14 +496,14 @@ static void test_text_stored_literally(void **state)
 	struct ct_care_team team;
 	struct ct_error err;
 
-	assert_int_equal(assign(fixture, mrn, "1000000001",
-				CT_ROLE_SPECIALIST, &result),
-			 CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000001", CT_ROLE_SPECIALIST, &result),
+		CT_OK);
 	assert_int_equal(remove_with(fixture, mrn, "1000000001", reason),
 			 CT_OK);
-	assert_int_equal(ct_care_team_load(&fixture->session, mrn, true, &team,
-					   &err),
-			 CT_OK);
+	assert_int_equal(
+		ct_care_team_load(&fixture->session, mrn, true, &team, &err),
+		CT_OK);
 	assert_int_equal(team.count, 1);
 	assert_string_equal(team.items[0].removal_reason, reason);
 	ct_care_team_free(&team);
@@ -527,9 +525,9 @@ static void test_provider_list_panel_size(void **state)
 	before = list.items[0].primary_panel_size;
 	ct_provider_list_free(&list);
 
-	assert_int_equal(assign(fixture, mrn, "1000000003", CT_ROLE_PRIMARY,
-				&result),
-			 CT_OK);
+	assert_int_equal(
+		assign(fixture, mrn, "1000000003", CT_ROLE_PRIMARY, &result),
+		CT_OK);
 	assert_int_equal(ct_providers_list(&fixture->session, "1000000003",
 					   false, &list, &err),
 			 CT_OK);
@@ -537,9 +535,9 @@ static void test_provider_list_panel_size(void **state)
 	assert_int_equal(list.items[0].primary_panel_size, before + 1);
 	ct_provider_list_free(&list);
 
-	assert_int_equal(ct_providers_list(&fixture->session, NULL, true,
-					   &list, &err),
-			 CT_OK);
+	assert_int_equal(
+		ct_providers_list(&fixture->session, NULL, true, &list, &err),
+		CT_OK);
 	assert_int_equal(list.count, 3); /* Whitfield is inactive */
 	ct_provider_list_free(&list);
 }
@@ -558,30 +556,30 @@ static void test_idempotency_key_replayed(void **state)
 	};
 	struct ct_write_result first, second;
 
-	assert_int_equal(ct_care_team_assign(&fixture->session, &request,
-					     &first),
-			 CT_OK);
+	assert_int_equal(
+		ct_care_team_assign(&fixture->session, &request, &first),
+		CT_OK);
 	/* The same key again returns the stored result and writes nothing,
 	 * where a new write would be a PRIMARY conflict. */
-	assert_int_equal(ct_care_team_assign(&fixture->session, &request,
-					     &second),
-			 CT_OK);
+	assert_int_equal(
+		ct_care_team_assign(&fixture->session, &request, &second),
+		CT_OK);
 	assert_int_equal(second.assignment_id, first.assignment_id);
 	assert_int_equal(second.care_team_version, first.care_team_version);
 	assert_int_equal(count_active(fixture, mrn, "PRIMARY"), 1);
 
 	/* The same key with another request is rejected, not replayed. */
 	request.npi = "1000000002";
-	assert_int_equal(ct_care_team_assign(&fixture->session, &request,
-					     &second),
-			 CT_INVALID_INPUT);
+	assert_int_equal(
+		ct_care_team_assign(&fixture->session, &request, &second),
+		CT_INVALID_INPUT);
 	assert_non_null(strstr(second.error.detail, "another write"));
 	assert_int_equal(count_active(fixture, mrn, "PRIMARY"), 1);
 
 	request.idempotency_key = "not-a-key";
-	assert_int_equal(ct_care_team_assign(&fixture->session, &request,
-					     &second),
-			 CT_INVALID_INPUT);
+	assert_int_equal(
+		ct_care_team_assign(&fixture->session, &request, &second),
+		CT_INVALID_INPUT);
 }
 
 int main(void)

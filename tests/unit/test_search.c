@@ -36,8 +36,8 @@ static int setup(void **state)
 			    "1980-03-04");
 	ct_test_add_patient(admin, &fixture->org, "S-005", "Okafor", "Adaeze",
 			    "2001-09-10");
-	ct_test_add_patient(admin, &fixture->org, "S-006", "100%_Real",
-			    "Percy", "1999-12-31");
+	ct_test_add_patient(admin, &fixture->org, "S-006", "100%_Real", "Percy",
+			    "1999-12-31");
 	ct_test_open_session(&fixture->org, NULL, CT_ISOLATION_READ_COMMITTED,
 			     3, &fixture->session);
 	*state = fixture;
@@ -71,7 +71,8 @@ static const char *search(struct search_fixture *fixture, const char *query)
 	for (i = 0; i < list.count; i++) {
 		if (i > 0)
 			strncat(mrns, ",", sizeof(mrns) - strlen(mrns) - 1);
-		strncat(mrns, list.items[i].mrn, sizeof(mrns) - strlen(mrns) - 1);
+		strncat(mrns, list.items[i].mrn,
+			sizeof(mrns) - strlen(mrns) - 1);
 	}
 	ct_patient_list_free(&list);
 	return mrns;
@@ -132,13 +133,13 @@ static void test_bad_queries(void **state)
 
 	assert_string_equal(search(fixture, ""), "");
 	assert_string_equal(search(fixture, "   "), "");
-	assert_int_equal(ct_patients_search(&fixture->session, "2023-02-29",
-					    10, &list, &err),
+	assert_int_equal(ct_patients_search(&fixture->session, "2023-02-29", 10,
+					    &list, &err),
 			 CT_INVALID_INPUT);
 	assert_non_null(strstr(err.detail, "YYYY-MM-DD"));
-	assert_int_equal(ct_patients_search(&fixture->session, "x", 0, &list,
-					    &err),
-			 CT_INVALID_INPUT);
+	assert_int_equal(
+		ct_patients_search(&fixture->session, "x", 0, &list, &err),
+		CT_INVALID_INPUT);
 	memset(long_query, 'a', sizeof(long_query) - 1);
 	long_query[sizeof(long_query) - 1] = '\0';
 	assert_int_equal(ct_patients_search(&fixture->session, long_query, 10,
@@ -161,14 +162,14 @@ static void test_async_search(void **state)
 	struct ct_error err;
 	bool ready = false;
 
-	assert_int_equal(ct_patients_search_send(&fixture->session, "okafor",
-						 10, &err),
-			 CT_OK);
+	assert_int_equal(
+		ct_patients_search_send(&fixture->session, "okafor", 10, &err),
+		CT_OK);
 	assert_true(ct_patients_search_pending(&fixture->session));
 	/* A second statement cannot start while one is in flight. */
-	assert_int_equal(ct_patients_search(&fixture->session, "x", 5, &list,
-					    &err),
-			 CT_SYSTEM_ERROR);
+	assert_int_equal(
+		ct_patients_search(&fixture->session, "x", 5, &list, &err),
+		CT_SYSTEM_ERROR);
 	while (!ready) {
 		struct pollfd fd = {ct_session_socket(&fixture->session),
 				    POLLIN, 0};

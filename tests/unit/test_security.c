@@ -25,8 +25,8 @@ static const char totp_secret[] = "12345678901234567890";
 
 struct security_fixture {
 	PGconn *admin;
-	struct ct_test_org north; /* no MFA */
-	struct ct_test_org south; /* other organization */
+	struct ct_test_org north;   /* no MFA */
+	struct ct_test_org south;   /* other organization */
 	struct ct_test_org guarded; /* requires MFA */
 	char nurse[32], clerk[32], chief[32], doctor[32];
 };
@@ -197,9 +197,8 @@ static void test_cross_org_raw_sql(void **state)
 	struct security_fixture *fixture = *state;
 	PGconn *nurse = connect_as(fixture->nurse);
 
-	assert_string_equal(ct_test_sql_value(nurse,
-					      "SELECT count(*) FROM"
-					      " careteam.patients"),
+	assert_string_equal(ct_test_sql_value(nurse, "SELECT count(*) FROM"
+						     " careteam.patients"),
 			    "1");
 	assert_string_equal(
 		ct_test_sql_value(nurse,
@@ -236,11 +235,11 @@ static void test_cross_org_raw_sql(void **state)
 	assert_string_equal(sqlstate_of(nurse, "SET ROLE careteam_owner"),
 			    "42501");
 	assert_string_equal(sqlstate_of(nurse, "SET row_security = off"), "");
-	assert_string_equal(
-		sqlstate_of(nurse, "SELECT count(*) FROM careteam.patients"
-				   " WHERE organization_id <> %lld",
-			    (long long)fixture->north.id),
-		"42501");
+	assert_string_equal(sqlstate_of(nurse,
+					"SELECT count(*) FROM careteam.patients"
+					" WHERE organization_id <> %lld",
+					(long long)fixture->north.id),
+			    "42501");
 	PQfinish(nurse);
 }
 
@@ -268,19 +267,19 @@ static void test_cross_org_data_layer(void **state)
 			 CT_FORBIDDEN);
 	ct_session_close(&session);
 
-	ct_test_config(&config, fixture->nurse, CT_ISOLATION_READ_COMMITTED,
-		       0);
-	assert_int_equal(ct_session_open(&config, fixture->south.code,
-					 &session, &err),
-			 CT_ORGANIZATION_NOT_FOUND);
+	ct_test_config(&config, fixture->nurse, CT_ISOLATION_READ_COMMITTED, 0);
+	assert_int_equal(
+		ct_session_open(&config, fixture->south.code, &session, &err),
+		CT_ORGANIZATION_NOT_FOUND);
 }
 
 /* Runs the CLI as a staff role with one extra environment setting (or
  * NULL), stores its standard output in output, and returns its exit
  * status. */
 static int run_cli_capture(const char *role, const char *org_code,
-			   const char *environment, const char *const *arguments,
-			   char *output, size_t output_size)
+			   const char *environment,
+			   const char *const *arguments, char *output,
+			   size_t output_size)
 {
 	const char *tmpdir = ct_test_env("CT_TEST_TMPDIR");
 	char path[512], output_path[512];
@@ -361,8 +360,8 @@ static void test_read_only_cannot_write(void **state)
 		.role = CT_ROLE_SPECIALIST,
 		.expected_version = CT_VERSION_ANY,
 	};
-	const char *assign[] = {"assign", "N1", "1000000001", "--role",
-				"SPECIALIST", NULL};
+	const char *assign[] = {"assign", "N1",		"1000000001",
+				"--role", "SPECIALIST", NULL};
 	PGconn *clerk;
 
 	ct_test_open_session(&fixture->north, fixture->clerk,
@@ -410,19 +409,17 @@ static void test_mfa_hides_everything(void **state)
 			     CT_ISOLATION_READ_COMMITTED, 3, &session);
 	assert_true(session.mfa_required);
 	assert_false(session.mfa_verified);
-	assert_int_equal(ct_patients_search(&session, "Gallagher", 10, &list,
-					    &err),
-			 CT_FORBIDDEN);
+	assert_int_equal(
+		ct_patients_search(&session, "Gallagher", 10, &list, &err),
+		CT_FORBIDDEN);
 	ct_session_close(&session);
 
 	doctor = connect_as(fixture->doctor);
-	assert_string_equal(ct_test_sql_value(doctor,
-					      "SELECT count(*) FROM"
-					      " careteam.patients"),
+	assert_string_equal(ct_test_sql_value(doctor, "SELECT count(*) FROM"
+						      " careteam.patients"),
 			    "0");
-	assert_string_equal(ct_test_sql_value(doctor,
-					      "SELECT count(*) FROM"
-					      " careteam.providers"),
+	assert_string_equal(ct_test_sql_value(doctor, "SELECT count(*) FROM"
+						      " careteam.providers"),
 			    "0");
 	assert_string_equal(sqlstate_of(doctor, "SELECT * FROM"
 						" careteam.mfa_secrets"),
@@ -445,9 +442,9 @@ static void test_mfa_code_unlocks(void **state)
 	assert_int_equal(ct_session_verify_mfa(&session, code, &err), CT_OK);
 	assert_true(session.mfa_verified);
 	assert_int_equal(strlen(session.ticket), 64);
-	assert_int_equal(ct_patients_search(&session, "Gallagher", 10, &list,
-					    &err),
-			 CT_OK);
+	assert_int_equal(
+		ct_patients_search(&session, "Gallagher", 10, &list, &err),
+		CT_OK);
 	assert_int_equal(list.count, 1);
 	ct_patient_list_free(&list);
 
@@ -473,7 +470,6 @@ static void test_mfa_lockout(void **state)
 	char code[8];
 	long long audit_before;
 	int i;
-
 
 	reset_mfa(fixture);
 	audit_before = atoll(ct_test_sql_value(
@@ -526,12 +522,12 @@ static void test_ticket_resumes(void **state)
 	/* A dropped connection reconnects and resumes with the ticket. */
 	ct_test_sql(fixture->admin, "SELECT pg_terminate_backend(%d)",
 		    PQbackendPID(ct_db_pgconn(session.db)));
-	assert_int_equal(ct_patients_search(&session, "Gallagher", 10, &list,
-					    &err),
-			 CT_DB_UNAVAILABLE);
-	assert_int_equal(ct_patients_search(&session, "Gallagher", 10, &list,
-					    &err),
-			 CT_OK);
+	assert_int_equal(
+		ct_patients_search(&session, "Gallagher", 10, &list, &err),
+		CT_DB_UNAVAILABLE);
+	assert_int_equal(
+		ct_patients_search(&session, "Gallagher", 10, &list, &err),
+		CT_OK);
 	assert_true(session.mfa_verified);
 	assert_int_equal(list.count, 1);
 	ct_patient_list_free(&list);
@@ -541,9 +537,9 @@ static void test_ticket_resumes(void **state)
 	ct_test_open_session(&fixture->guarded, fixture->doctor,
 			     CT_ISOLATION_READ_COMMITTED, 3, &later);
 	assert_int_equal(ct_session_resume(&later, ticket, &err), CT_OK);
-	assert_int_equal(ct_patients_search(&later, "Gallagher", 10, &list,
-					    &err),
-			 CT_OK);
+	assert_int_equal(
+		ct_patients_search(&later, "Gallagher", 10, &list, &err),
+		CT_OK);
 	assert_int_equal(list.count, 1);
 	ct_patient_list_free(&list);
 	ticket[0] = ticket[0] == 'a' ? 'b' : 'a';
@@ -561,22 +557,22 @@ static void test_enrolment_admin_only(void **state)
 
 	ct_test_open_session(&fixture->north, fixture->chief,
 			     CT_ISOLATION_READ_COMMITTED, 3, &session);
-	assert_int_equal(ct_admin_enroll_mfa(&session, fixture->nurse,
-					     &enrolment, &err),
-			 CT_OK);
+	assert_int_equal(
+		ct_admin_enroll_mfa(&session, fixture->nurse, &enrolment, &err),
+		CT_OK);
 	assert_int_equal(strlen(enrolment.secret_base32), 32);
 	assert_non_null(strstr(enrolment.uri, "otpauth://totp/careteam:"));
 	assert_non_null(strstr(enrolment.uri, enrolment.secret_base32));
-	assert_int_equal(ct_admin_enroll_mfa(&session, "nobody_here",
-					     &enrolment, &err),
-			 CT_NOT_STAFF);
+	assert_int_equal(
+		ct_admin_enroll_mfa(&session, "nobody_here", &enrolment, &err),
+		CT_NOT_STAFF);
 	ct_session_close(&session);
 
 	ct_test_open_session(&fixture->north, fixture->nurse,
 			     CT_ISOLATION_READ_COMMITTED, 3, &session);
-	assert_int_equal(ct_admin_enroll_mfa(&session, fixture->clerk,
-					     &enrolment, &err),
-			 CT_FORBIDDEN);
+	assert_int_equal(
+		ct_admin_enroll_mfa(&session, fixture->clerk, &enrolment, &err),
+		CT_FORBIDDEN);
 	ct_session_close(&session);
 }
 
@@ -607,15 +603,14 @@ static void test_audit_rows_written(void **state)
 	request.role = CT_ROLE_SPECIALIST;
 	assert_int_equal(ct_care_team_assign(&session, &request, &result),
 			 CT_OK);
-	assert_int_equal(ct_care_team_reassign_primary(&session, &request,
-						       &result),
-			 CT_OK);
+	assert_int_equal(
+		ct_care_team_reassign_primary(&session, &request, &result),
+		CT_OK);
 	assert_int_equal(ct_care_team_remove(&session, &request, &result),
 			 CT_OK);
 
-	assert_int_equal(ct_admin_audit_trail(&session, "N1", 100, &trail,
-					      &err),
-			 CT_OK);
+	assert_int_equal(
+		ct_admin_audit_trail(&session, "N1", 100, &trail, &err), CT_OK);
 	/* Newest first: remove; reassign ended Okafor, ended Lindqvist's
 	 * SPECIALIST row and added the PRIMARY; two assigns; the view. */
 	assert_int_equal(trail.count, 7);
@@ -647,17 +642,17 @@ static void test_audit_append_only(void **state)
 		sqlstate_of(fixture->admin,
 			    "UPDATE careteam.audit_log SET action = 'x'"),
 		"42501");
-	assert_string_equal(sqlstate_of(fixture->admin,
-					"DELETE FROM careteam.audit_log"),
-			    "42501");
-	assert_string_equal(sqlstate_of(fixture->admin,
-					"TRUNCATE careteam.audit_log"),
-			    "42501");
+	assert_string_equal(
+		sqlstate_of(fixture->admin, "DELETE FROM careteam.audit_log"),
+		"42501");
+	assert_string_equal(
+		sqlstate_of(fixture->admin, "TRUNCATE careteam.audit_log"),
+		"42501");
 	/* The owner role is held to the same rule. */
 	ct_test_sql(fixture->admin, "SET ROLE careteam_owner");
-	assert_string_equal(sqlstate_of(fixture->admin,
-					"DELETE FROM careteam.audit_log"),
-			    "42501");
+	assert_string_equal(
+		sqlstate_of(fixture->admin, "DELETE FROM careteam.audit_log"),
+		"42501");
 	ct_test_sql(fixture->admin, "RESET ROLE");
 }
 
@@ -666,7 +661,10 @@ static void test_injection_literal(void **state)
 	struct security_fixture *fixture = *state;
 	static const char *const payloads[] = {
 		"'; DROP TABLE careteam.patients; --",
-		"\\", "%' OR '1'='1", "/* comment */", "a\tb\x01\x1f",
+		"\\",
+		"%' OR '1'='1",
+		"/* comment */",
+		"a\tb\x01\x1f",
 		"Robert'); --",
 	};
 	struct ct_session session;
@@ -700,9 +698,9 @@ static void test_memberships_listed(void **state)
 
 	ct_test_config(&config, fixture->doctor, CT_ISOLATION_READ_COMMITTED,
 		       0);
-	assert_int_equal(ct_session_list_memberships(&config, memberships,
-						     &count, &err),
-			 CT_OK);
+	assert_int_equal(
+		ct_session_list_memberships(&config, memberships, &count, &err),
+		CT_OK);
 	/* Listed before any code is proved, so a picker can say which
 	 * organization will ask for one. */
 	assert_int_equal(count, 1);
@@ -788,9 +786,8 @@ static void test_cli_mfa_audit_enrol(void **state)
 
 	reset_mfa(fixture);
 	/* Without a code and without a terminal, nothing is shown. */
-	assert_int_equal(run_cli(fixture->doctor, fixture->guarded.code,
-				 search),
-			 1);
+	assert_int_equal(
+		run_cli(fixture->doctor, fixture->guarded.code, search), 1);
 
 	current_code(code, 0);
 	snprintf(environment, sizeof(environment), "CARETEAM_MFA_CODE=%s",
