@@ -29,7 +29,7 @@
 	  NULL)                                                                \
 	X(CT_STALE, "stale", 3,                                                \
 	  "The care team changed after you loaded it. Refresh and try again.", \
-	  "It was last changed by {staff} at {time}.")                         \
+	  "It was last changed by {staff} at {time}, for {provider}.")         \
 	X(CT_UNCHANGED, "unchanged", 3,                                        \
 	  "Nothing changed: the provider already has that role.", NULL)        \
 	X(CT_PROVIDER_INACTIVE, "provider_inactive", 3,                        \

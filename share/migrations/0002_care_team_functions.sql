@@ -79,7 +79,7 @@ RETURNS TABLE (mrn text, family_name text, given_name text, birth_date date,
                primary_provider text, care_team_version bigint)
 LANGUAGE plpgsql STABLE
 SET search_path = careteam, public, pg_catalog, pg_temp
-SET pg_trgm.word_similarity_threshold = 0.5
+SET pg_trgm.word_similarity_threshold = 0.4
 AS $$
 DECLARE
     v_query  text := btrim(coalesce(p_query, ''));
@@ -246,10 +246,24 @@ RETURNS careteam.write_result
 LANGUAGE sql STABLE
 SET search_path = careteam, pg_catalog, pg_temp
 AS $$
-    SELECT ROW('stale', NULL, p_patient.care_team_version, NULL,
+    -- other_provider names the assignment changed last, with its role now
+    -- or "removed", such as "Dr. Ada Okafor (PRIMARY)".
+    SELECT ROW('stale', NULL, p_patient.care_team_version, last.label,
                s.display_name, p_patient.care_team_changed_at)::write_result
       FROM (SELECT 1) one
       LEFT JOIN staff s ON s.id = p_patient.care_team_changed_by
+      LEFT JOIN LATERAL (
+          SELECT pr.display_name || ' ('
+                 || CASE WHEN a.removed_at IS NULL THEN a.role
+                         ELSE 'removed' END || ')' AS label
+            FROM care_team_assignments a
+            JOIN providers pr
+              ON pr.organization_id = a.organization_id
+             AND pr.id = a.provider_id
+           WHERE a.organization_id = p_patient.organization_id
+             AND a.patient_id = p_patient.id
+           ORDER BY coalesce(a.removed_at, a.assigned_at) DESC, a.id DESC
+           LIMIT 1) last ON true
      WHERE p_expected IS NOT NULL
        AND p_expected <> p_patient.care_team_version
 $$;

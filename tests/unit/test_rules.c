@@ -407,6 +407,7 @@ static void test_stale_version_rejected(void **state)
 	assert_int_equal(result.care_team_version, 1);
 	ct_write_result_message(&result, message, sizeof(message));
 	assert_non_null(strstr(message, "last changed by Test Staff"));
+	assert_non_null(strstr(message, "for Dr. Ada Okafor (PRIMARY)."));
 
 	request.expected_version = 1;
 	assert_int_equal(
