@@ -79,7 +79,7 @@ RETURNS TABLE (mrn text, family_name text, given_name text, birth_date date,
                primary_provider text, care_team_version bigint)
 LANGUAGE plpgsql STABLE
 SET search_path = careteam, public, pg_catalog, pg_temp
-SET pg_trgm.word_similarity_threshold = 0.4
+SET pg_trgm.word_similarity_threshold = 0.5
 AS $$
 DECLARE
     v_query  text := btrim(coalesce(p_query, ''));

@@ -20,6 +20,7 @@
 #include "careteam/patients.h"
 #include "dialogs.h"
 #include "frame.h"
+#include "input.h"
 #include "labels.h"
 #include "screens.h"
 #include "terminal.h"
@@ -342,21 +343,63 @@ static void handle_key(struct ui_app *app, int key)
 	apply_step(app, step);
 }
 
+/* Returns whether the top view has a text field with the focus. */
+static bool field_has_focus(const struct ui_app *app)
+{
+	const struct ui_view *top = app->stack[app->depth - 1];
+	enum ui_context contexts[4];
+	size_t count = active_contexts(top, contexts, 4);
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		if (contexts[i] == UI_CTX_FIELD)
+			return top->ops->on_char != NULL;
+	}
+	return false;
+}
+
+/* Puts one character of pasted text into the focused field. Pasted text
+ * is never read as keys, so outside a field it is dropped. */
+static void handle_paste(struct ui_app *app, int ch)
+{
+	struct ui_view *top = app->stack[app->depth - 1];
+
+	if (!field_has_focus(app) || !ui_terminal_big_enough())
+		return;
+	app->message[0] = '\0';
+	apply_step(app, top->ops->on_char(top, app, (wchar_t)ch));
+}
+
+/* Returns whether key is an Enter that came in one burst with more
+ * input, as a paste without bracketed-paste markers delivers a line
+ * break. In a text field such an Enter is text, not a confirmation. */
+static bool is_pasted_enter(const struct ui_app *app, int key)
+{
+	/* Peeking reads ahead, and reading a pending resize from curses
+	 * changes the screen size at once. Checked first, a too-small screen
+	 * is never grown by the peek before this Enter is dropped. */
+	if (!ui_terminal_big_enough())
+		return false;
+	return (key == '\r' || key == '\n') && field_has_focus(app) &&
+	       ui_input_pending();
+}
+
 /* Handles every key curses can hand over now. curses reads the terminal
  * in chunks, so keys may wait in its buffer although poll() would not
  * report the terminal readable. */
 static void drain_input(struct ui_app *app)
 {
-	while (!app->quit) {
-		wint_t ch;
-		int status = wget_wch(stdscr, &ch);
+	struct ui_input input;
 
-		if (status == ERR)
-			break;
-		if (status == KEY_CODE_YES && ch == KEY_RESIZE)
+	while (!app->quit && ui_input_read(&input)) {
+		if (input.kind == UI_INPUT_RESIZE)
 			handle_resize(app);
+		else if (input.kind == UI_INPUT_PASTE)
+			handle_paste(app, input.key);
+		else if (is_pasted_enter(app, input.key))
+			handle_paste(app, ' ');
 		else
-			handle_key(app, ui_key_from_curses(status, ch));
+			handle_key(app, input.key);
 	}
 }
 

@@ -1,6 +1,6 @@
-/* Change role dialog: choose another role for a provider on the team.
- * Choosing PRIMARY while another provider is PRIMARY hands over to the
- * PRIMARY reassignment dialog. */
+/* Change role dialog: choose another role for a provider on the team,
+ * then confirm it. Choosing PRIMARY while another provider is PRIMARY
+ * hands over to the PRIMARY reassignment dialog. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +20,8 @@ struct role_dialog {
 	struct ui_target target;
 	struct ui_change change;
 	struct ui_list roles;
+	/* The role is chosen and the dialog asks to confirm the change. */
+	bool confirming;
 };
 
 static const enum ct_role role_order[] = {
@@ -31,6 +33,7 @@ static const enum ct_role role_order[] = {
 
 static const enum ui_context help_contexts[] = {
     UI_CTX_PICK_ROLE,
+    UI_CTX_CONFIRM,
     UI_CTX_GLOBAL,
     UI_CTX_COUNT,
 };
@@ -53,12 +56,11 @@ static enum ui_step hand_over_to_primary(struct role_dialog *dialog,
 	return UI_REPLACE;
 }
 
-static enum ui_step save(struct role_dialog *dialog, struct ui_app *app)
+/* Takes the selected role. A change to PRIMARY with a PRIMARY on the
+ * team goes on in the reassignment dialog; any other change is shown to
+ * be confirmed. */
+static enum ui_step choose(struct role_dialog *dialog, struct ui_app *app)
 {
-	struct ct_write_request request;
-	struct ct_write_result result;
-	char done[UI_LINE_BYTES];
-
 	dialog->change.role = role_order[dialog->roles.selected];
 	if (dialog->change.role == dialog->change.current_role) {
 		ui_app_message(app, UI_MESSAGE_ERROR, "%s",
@@ -68,6 +70,15 @@ static enum ui_step save(struct role_dialog *dialog, struct ui_app *app)
 	if (dialog->change.role == CT_ROLE_PRIMARY &&
 	    dialog->target.has_primary)
 		return hand_over_to_primary(dialog, app);
+	dialog->confirming = true;
+	return UI_STAY;
+}
+
+static enum ui_step save(struct role_dialog *dialog, struct ui_app *app)
+{
+	struct ct_write_request request;
+	struct ct_write_result result;
+	char done[UI_LINE_BYTES];
 
 	if (!ui_app_settle(app)) {
 		ui_app_report(app, CT_DB_UNAVAILABLE, NULL);
@@ -88,19 +99,22 @@ static enum ui_step role_action(struct ui_view *view, struct ui_app *app,
 {
 	struct role_dialog *dialog = as_role(view);
 
+	if (action == UI_ACT_CANCEL) {
+		dialog->base.result = UI_RESULT_CANCEL;
+		return UI_CLOSE;
+	}
+	if (dialog->confirming)
+		return action == UI_ACT_CONFIRM ? save(dialog, app) : UI_STAY;
 	if (ui_list_move(&dialog->roles, action, ROLE_COUNT))
 		return UI_STAY;
 	switch (action) {
-	case UI_ACT_CANCEL:
-		dialog->base.result = UI_RESULT_CANCEL;
-		return UI_CLOSE;
 	case UI_ACT_ROLE_PRIMARY:
 	case UI_ACT_ROLE_SPECIALIST:
 	case UI_ACT_ROLE_CONSULTANT:
 		dialog->roles.selected = action - UI_ACT_ROLE_PRIMARY;
-		return save(dialog, app);
+		return choose(dialog, app);
 	case UI_ACT_CONFIRM:
-		return save(dialog, app);
+		return choose(dialog, app);
 	default:
 		return UI_STAY;
 	}
@@ -109,11 +123,33 @@ static enum ui_step role_action(struct ui_view *view, struct ui_app *app,
 static size_t role_contexts(const struct ui_view *view, enum ui_context *out,
                             size_t max)
 {
-	(void)view;
 	if (max < 1)
 		return 0;
-	out[0] = UI_CTX_PICK_ROLE;
+	out[0] = as_role(view)->confirming ? UI_CTX_CONFIRM : UI_CTX_PICK_ROLE;
 	return 1;
+}
+
+/* Asks to confirm the chosen role, and says so plainly when the change
+ * leaves the patient without a PRIMARY. */
+static void draw_confirm(struct role_dialog *dialog, struct ui_rect in)
+{
+	char line[UI_LINE_BYTES];
+	int used;
+
+	snprintf(line, sizeof(line), UI_TEXT_ROLE_CONFIRM,
+	         dialog->change.provider_name,
+	         ct_role_name(dialog->change.current_role),
+	         ct_role_name(dialog->change.role));
+	used =
+	    ui_draw_wrapped(in.y + 1, in.x, in.width, 2, line, UI_STYLE_NORMAL);
+	if (dialog->change.current_role == CT_ROLE_PRIMARY) {
+		snprintf(line, sizeof(line), UI_TEXT_ROLE_NO_PRIMARY,
+		         dialog->target.patient_name);
+		ui_draw_wrapped(in.y + 2 + used, in.x, in.width, 3, line,
+		                UI_STYLE_NOTICE);
+	}
+	ui_draw_text(in.y + in.height - 1, in.x, in.width,
+	             UI_TEXT_ROLE_CONFIRM_KEYS, UI_STYLE_DIM);
 }
 
 static void role_draw(struct ui_view *view, struct ui_app *app)
@@ -126,6 +162,10 @@ static void role_draw(struct ui_view *view, struct ui_app *app)
 
 	(void)app;
 	ui_draw_box(box.y, box.x, box.height, box.width, UI_TEXT_ROLE_TITLE);
+	if (dialog->confirming) {
+		draw_confirm(dialog, in);
+		return;
+	}
 	snprintf(line, sizeof(line), UI_TEXT_ROLE_PROMPT,
 	         dialog->change.provider_name,
 	         ct_role_name(dialog->change.current_role));

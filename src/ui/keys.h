@@ -28,7 +28,8 @@
 	X(UI_CTX_TEAM, "Care team")                                            \
 	X(UI_CTX_PICK_PROVIDER, "Assign dialog: choosing a provider")          \
 	X(UI_CTX_PICK_ROLE, "Choosing a role (Assign and Change role)")        \
-	X(UI_CTX_CONFIRM, "Confirming a change (Assign, Make PRIMARY)")        \
+	X(UI_CTX_CONFIRM,                                                      \
+	  "Confirming a change (Assign, Change role, Make PRIMARY)")           \
 	X(UI_CTX_REASON, "Giving a reason (Remove, PRIMARY reassignment)")     \
 	X(UI_CTX_CONFLICT, "Conflict notice")                                  \
 	X(UI_CTX_AUDIT, "Audit trail")                                         \

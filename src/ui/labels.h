@@ -17,7 +17,7 @@
 #define UI_TEXT_TOO_SMALL_NOW "(now %dx%d)"
 #define UI_TEXT_OFFLINE                                                        \
 	"Connection to the database lost \u2014 reconnecting\u2026"
-#define UI_TEXT_RECONNECTED "Connection restored. The screen was reloaded."
+#define UI_TEXT_RECONNECTED "Connection restored."
 #define UI_TEXT_READ_ONLY   "Not available with read-only access."
 
 /* The right side of the title bar: staff, organization, then these. */
@@ -71,13 +71,21 @@
 	"No provider is on this care team yet. Press a to assign one."
 #define UI_TEXT_TEAM_EMPTY_READ_ONLY "No provider is on this care team yet."
 /* A change notice is built from these pieces, each left out when its
- * value is unknown: "Care team changed by NAME at HH:MM (action). Press R
- * to refresh." */
-#define UI_TEXT_NOTICE_CHANGED "Care team changed"
-#define UI_TEXT_NOTICE_BY      " by %s"
-#define UI_TEXT_NOTICE_AT      " at %s"
-#define UI_TEXT_NOTICE_ACTION  " (%s)"
-#define UI_TEXT_NOTICE_REFRESH ". Press R to refresh."
+ * value is unknown: "Care team changed: NAME WHAT at HH:MM. Press R to
+ * refresh.", or "Care team changed by NAME at HH:MM. ..." for an action
+ * without words below. */
+#define UI_TEXT_NOTICE_CHANGED   "Care team changed"
+#define UI_TEXT_NOTICE_WHO_WHAT  ": %s %s"
+#define UI_TEXT_NOTICE_BY        " by %s"
+#define UI_TEXT_NOTICE_WHAT      " (%s)"
+#define UI_TEXT_NOTICE_AT        " at %s"
+#define UI_TEXT_NOTICE_REFRESH   ". Press R to refresh."
+/* X(action code of the audit log, words for it in a change notice) */
+#define UI_NOTICE_ACTIONS(X)                                                   \
+	X("assign", "assigned")                                                \
+	X("remove", "removed")                                                 \
+	X("set_role", "changed a role")                                        \
+	X("reassign_primary", "reassigned PRIMARY")
 #define UI_TEXT_NOTICE_RECONNECTED                                             \
 	"Reconnected: the care team may have changed while the connection "    \
 	"was down. Press R to refresh."
@@ -114,6 +122,11 @@
 #define UI_TEXT_ROLE_CURRENT "(current)"
 #define UI_TEXT_ROLE_PRIMARY_NOTE                                              \
 	"%s is PRIMARY, so choosing PRIMARY reassigns it."
+#define UI_TEXT_ROLE_CONFIRM "Change %s from %s to %s?"
+#define UI_TEXT_ROLE_NO_PRIMARY                                                \
+	"The patient %s will have no PRIMARY after this change. To hand "      \
+	"PRIMARY over instead, press p on the new PRIMARY."
+#define UI_TEXT_ROLE_CONFIRM_KEYS "Enter or y saves. n or Esc cancels."
 
 #define UI_TEXT_REMOVE_TITLE  "Remove from the care team"
 #define UI_TEXT_REMOVE_PROMPT "Remove %s (%s) from the care team of %s?"

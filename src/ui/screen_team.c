@@ -364,26 +364,53 @@ static void format_change_time(const char *changed_at, char *buffer,
 	ui_copy(buffer, size, changed_at);
 }
 
+/* Returns the words for an action code of the audit log, or NULL for a
+ * code without words. */
+static const char *action_words(const char *action)
+{
+	static const struct {
+		const char *code;
+		const char *words;
+	} table[] = {
+#define UI_NOTICE_ACTION_ROW(code, words) {code, words},
+	    UI_NOTICE_ACTIONS(UI_NOTICE_ACTION_ROW)
+#undef UI_NOTICE_ACTION_ROW
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		if (strcmp(table[i].code, action) == 0)
+			return table[i].words;
+	}
+	return NULL;
+}
+
 static void format_change_notice(const struct ct_change *change, char *buffer,
                                  size_t size)
 {
+	const char *words = action_words(change->action);
+	bool by = change->changed_by[0] != '\0';
 	char time_text[UI_TIME_BYTES];
 	size_t used;
 
 	ui_copy(buffer, size, UI_TEXT_NOTICE_CHANGED);
 	used = strlen(buffer);
-	if (change->changed_by[0] != '\0' && used < size)
+	if (by && words != NULL)
+		used += (size_t)snprintf(buffer + used, size - used,
+		                         UI_TEXT_NOTICE_WHO_WHAT,
+		                         change->changed_by, words);
+	else if (by)
 		used += (size_t)snprintf(buffer + used, size - used,
 		                         UI_TEXT_NOTICE_BY, change->changed_by);
+	else if (words != NULL)
+		used += (size_t)snprintf(buffer + used, size - used,
+		                         UI_TEXT_NOTICE_WHAT, words);
 	if (change->changed_at[0] != '\0' && used < size) {
 		format_change_time(change->changed_at, time_text,
 		                   sizeof(time_text));
 		used += (size_t)snprintf(buffer + used, size - used,
 		                         UI_TEXT_NOTICE_AT, time_text);
 	}
-	if (change->action[0] != '\0' && used < size)
-		used += (size_t)snprintf(buffer + used, size - used,
-		                         UI_TEXT_NOTICE_ACTION, change->action);
 	if (used < size)
 		snprintf(buffer + used, size - used, "%s",
 		         UI_TEXT_NOTICE_REFRESH);

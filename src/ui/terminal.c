@@ -2,6 +2,7 @@
 #include "terminal.h"
 
 #include <curses.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,11 @@
  * the rest of an escape sequence. */
 #define ESCAPE_DELAY_MS 25
 
+/* Bracketed paste: the terminal marks pasted text, so a line break in it
+ * cannot act as Enter. Terminals without it ignore the request. */
+#define PASTE_MARKS_ON  "\033[?2004h"
+#define PASTE_MARKS_OFF "\033[?2004l"
+
 static SCREEN *screen;
 static bool active;
 static bool colour;
@@ -24,6 +30,19 @@ static bool atexit_registered;
 static volatile sig_atomic_t pending_signal;
 static sigset_t wait_mask;
 static bool signals_blocked;
+
+/* Writes a control sequence straight to the terminal, past the curses
+ * output buffer. */
+static void send_control(const char *sequence)
+{
+	size_t length = strlen(sequence);
+	ssize_t written;
+
+	fflush(stdout);
+	do
+		written = write(STDOUT_FILENO, sequence, length);
+	while (written < 0 && errno == EINTR);
+}
 
 static void note_signal(int signal_number)
 {
@@ -105,6 +124,7 @@ bool ui_terminal_start(void)
 	nodelay(stdscr, TRUE);
 	set_escdelay(ESCAPE_DELAY_MS);
 	curs_set(0);
+	send_control(PASTE_MARKS_ON);
 
 	colour = colour_wanted();
 	if (colour)
@@ -119,6 +139,7 @@ void ui_terminal_stop(void)
 		return;
 	active = false;
 	curs_set(1);
+	send_control(PASTE_MARKS_OFF);
 	endwin();
 	delscreen(screen);
 	screen = NULL;
