@@ -18,6 +18,7 @@
 #include "careteam/care_team.h"
 #include "careteam/db.h"
 #include "careteam/patients.h"
+#include "careteam/providers.h"
 #include "support/fixture.h"
 
 /* The RFC 6238 test secret, so codes can be checked by hand. */
@@ -675,11 +676,23 @@ static void test_injection_literal(void **state)
 	ct_test_open_session(&fixture->north, fixture->nurse,
 			     CT_ISOLATION_READ_COMMITTED, 3, &session);
 	for (i = 0; i < sizeof(payloads) / sizeof(*payloads); i++) {
+		struct ct_provider_list providers;
+		struct ct_enrolment enrolment;
+
 		assert_int_equal(ct_patients_search(&session, payloads[i], 10,
 						    &list, &err),
 				 CT_OK);
 		assert_int_equal(list.count, 0);
 		ct_patient_list_free(&list);
+		/* The provider filter and a staff name are text inputs too. */
+		assert_int_equal(ct_providers_list(&session, payloads[i], false,
+						   &providers, &err),
+				 CT_OK);
+		assert_int_equal(providers.count, 0);
+		ct_provider_list_free(&providers);
+		assert_int_equal(ct_admin_enroll_mfa(&session, payloads[i],
+						     &enrolment, &err),
+				 CT_FORBIDDEN);
 	}
 	ct_session_close(&session);
 	assert_string_equal(ct_test_sql_value(fixture->admin,
