@@ -19,8 +19,9 @@ CREATE TYPE careteam.write_result AS (
     other_at          timestamptz
 );
 
--- Returns the staff row of current_user and its memberships. With p_org_code
--- set, only that organization's membership is returned.
+-- Returns the staff row of session_user, the role that logged in, and its
+-- memberships. With p_org_code set, only that organization's membership is
+-- returned.
 CREATE FUNCTION careteam.session_context(p_org_code text)
 RETURNS TABLE (staff_id bigint, staff_name text, organization_id bigint,
                organization_code text, organization_name text,
@@ -32,7 +33,7 @@ AS $$
       FROM staff s
       LEFT JOIN memberships m ON m.staff_id = s.id
       LEFT JOIN organizations o ON o.id = m.organization_id
-     WHERE s.role_name = current_user
+     WHERE s.role_name = session_user
        AND (p_org_code IS NULL OR o.code = p_org_code)
      ORDER BY o.code
 $$;

@@ -211,24 +211,10 @@ AS $$
         OR p_staff = session_staff_id()
 $$;
 
--- The staff row of session_user and its memberships, with whether each
--- organization needs a second factor and whether this backend has it.
--- Lists memberships before MFA too, so the program knows to ask.
-CREATE OR REPLACE FUNCTION careteam.session_context(p_org_code text)
-RETURNS TABLE (staff_id bigint, staff_name text, organization_id bigint,
-               organization_code text, organization_name text,
-               access_level text)
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = careteam, pg_catalog, pg_temp
-AS $$
-    SELECT s.id, s.display_name, o.id, o.code, o.name, m.access_level
-      FROM staff s
-      LEFT JOIN memberships m ON m.staff_id = s.id
-      LEFT JOIN organizations o ON o.id = m.organization_id
-     WHERE s.role_name = session_user
-       AND (p_org_code IS NULL OR o.code = p_org_code)
-     ORDER BY o.code
-$$;
+-- session_context (0002) lists session_user's memberships before MFA too,
+-- so the program knows to ask for a code, which needs it to read past
+-- row-level security as its owner, careteam_auth.
+ALTER FUNCTION careteam.session_context(text) SECURITY DEFINER;
 
 -- Checks membership of session_user, where 0002 checked current_user.
 CREATE OR REPLACE FUNCTION careteam.require_member(p_org bigint, p_level text)
