@@ -85,7 +85,7 @@ struct ct_write_result {
 	/* The team's version after the write, or the current one when it was
 	 * rejected; -1 when unknown. */
 	int64_t care_team_version;
-	/* Who and what stand behind a conflict: the provider who holds
+	/* The people and time behind a conflict: the provider who is
 	 * PRIMARY, the staff member who made the change, and when. For a
 	 * successful reassignment, other_provider is the former PRIMARY. */
 	char other_provider[256];

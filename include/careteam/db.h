@@ -21,15 +21,15 @@ struct ct_db_options {
 };
 
 /* Connects and sets the session's isolation level. On failure *db is NULL
- * and err says why (CT_DB_UNAVAILABLE or CT_CONFIG_INVALID for a conninfo
- * libpq cannot parse). */
+ * and err describes the failure (CT_DB_UNAVAILABLE, or CT_CONFIG_INVALID
+ * for a conninfo libpq cannot parse). */
 enum ct_outcome ct_db_connect(const struct ct_db_options *options,
 			      struct ct_db **db, struct ct_error *err);
 
 void ct_db_close(struct ct_db *db);
 
 /* Runs one statement with text parameters as one round trip. On CT_OK,
- * *result holds the tuples (the caller clears it); on any other outcome
+ * *result contains the tuples (the caller clears it); on any other outcome
  * *result is NULL and err is filled in by ct_db_classify. A connection found
  * broken is reset first, once. */
 enum ct_outcome ct_db_query(struct ct_db *db, const char *sql, int param_count,

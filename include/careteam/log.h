@@ -22,7 +22,7 @@ void ct_log(enum ct_log_level level, const char *event, const char *format,
 
 /* Stops (true) or resumes (false) writing lines bound for stderr, while
  * the interactive screen owns the terminal. Lines to syslog or a file are
- * not affected. On resume, one line says how many were dropped. */
+ * not affected. On resume, one line reports how many were dropped. */
 void ct_log_set_screen_active(bool active);
 
 #endif

@@ -6,9 +6,9 @@
 
 /* X(enum name, log name, exit status, message, detail)
  *
- * detail, when not NULL, is a sentence template that names who stands
- * behind the outcome. {provider}, {staff} and {time} stand for the
- * provider's name, the staff member's name and the time of the change. */
+ * detail, when not NULL, is a sentence template that names who caused the
+ * outcome. {provider}, {staff} and {time} are replaced by the provider's
+ * name, the staff member's name and the time of the change. */
 #define CT_OUTCOMES(X)                                                         \
 	X(CT_OK, "ok", 0, "Done.", NULL)                                       \
 	X(CT_CONFLICT_PRIMARY, "conflict_primary", 3,                          \
@@ -115,8 +115,8 @@ enum ct_outcome {
 };
 
 /* An outcome with what went wrong in detail. detail is a sentence for the
- * user or the log, such as the libpq error text; sqlstate and constraint are
- * empty unless the database reported them. */
+ * user or the log, such as the libpq error text. sqlstate and constraint
+ * are empty unless the database reported them. */
 struct ct_error {
 	enum ct_outcome outcome;
 	char sqlstate[6];

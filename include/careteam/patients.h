@@ -23,7 +23,7 @@ struct ct_patient_list {
 	struct ct_patient *items;
 };
 
-/* The most results one search returns. */
+/* The maximum number of results one search returns. */
 #define CT_SEARCH_LIMIT_MAX 500
 
 /* Searches the session's organization. A query YYYY-MM-DD matches the date
@@ -43,14 +43,14 @@ enum ct_outcome ct_patients_search_send(struct ct_session *session,
 					struct ct_error *err);
 
 /* Reads what has arrived for the search in flight. *ready becomes true when
- * list holds the whole answer. */
+ * list contains the whole result. */
 enum ct_outcome ct_patients_search_receive(struct ct_session *session,
 					   bool *ready,
 					   struct ct_patient_list *list,
 					   struct ct_error *err);
 
 /* Returns whether a search sent with ct_patients_search_send is still
- * waiting for its answer. */
+ * waiting for its result. */
 bool ct_patients_search_pending(const struct ct_session *session);
 
 void ct_patient_list_free(struct ct_patient_list *list);

@@ -42,7 +42,7 @@ struct ct_session {
  * the only membership. Returns CT_ORGANIZATION_REQUIRED when several
  * memberships leave the choice open, CT_ORGANIZATION_NOT_FOUND when the
  * requested code is not one of them, and CT_NOT_STAFF when current_user has
- * no staff row. On failure the session holds no connection. The session
+ * no staff row. On failure the session has no connection. The session
  * must stay at the same address while open, because a reconnect restores
  * its state through a pointer to it. */
 enum ct_outcome ct_session_open(const struct ct_config *config,

@@ -21,7 +21,7 @@
 
 struct race_fixture {
 	PGconn *admin;	/* polls pg_stat_activity */
-	PGconn *holder; /* holds the first transaction open */
+	PGconn *holder; /* keeps the first transaction open */
 	struct ct_test_org org;
 };
 
@@ -119,9 +119,9 @@ static int count_active(struct race_fixture *fixture, const char *mrn,
 		(long long)fixture->org.id, mrn, role));
 }
 
-/* Both sessions pass the application check in the usual case; the lock on
- * the patient row makes the second wait, and its re-check then sees the
- * first PRIMARY and answers with the typed conflict. */
+/* Both sessions would pass the application check. The lock on the patient
+ * row makes the second wait, so its re-check finds the first PRIMARY and
+ * returns the typed conflict. */
 static void test_lock_serializes_primary(void **state)
 {
 	struct race_fixture *fixture = *state;
@@ -151,8 +151,8 @@ static void test_lock_serializes_primary(void **state)
 }
 
 /* A writer that bypasses careteam's functions takes no lock, so the
- * re-check passes; the unique index is the last guard, and its violation
- * is classified by constraint name into the same typed conflict. */
+ * re-check passes. The unique index is then the last guard, and its
+ * violation is classified by constraint name as the same typed conflict. */
 static void test_index_catches_bypassed_check(void **state)
 {
 	struct race_fixture *fixture = *state;

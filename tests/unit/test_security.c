@@ -714,7 +714,7 @@ static void test_memberships_listed(void **state)
 	assert_int_equal(
 		ct_session_list_memberships(&config, memberships, &count, &err),
 		CT_OK);
-	/* Listed before any code is proved, so a picker can say which
+	/* Listed before any code is proved, so a picker can show which
 	 * organization will ask for one. */
 	assert_int_equal(count, 1);
 	assert_string_equal(memberships[0].code, fixture->guarded.code);
