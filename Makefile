@@ -61,6 +61,10 @@ PTY_BIN = $(if $(PTY_SRC),$(BUILD)/tests/pty-run)
 RACE_SRC = $(wildcard tests/race/*.c)
 RACE_BIN = $(if $(RACE_SRC),$(BUILD)/tests/race)
 TEST_BIN = $(UNIT_BIN) $(PTY_BIN) $(RACE_BIN)
+# The benchmark programs link the pty harness but not its scenario runner.
+BENCH_SRC = $(wildcard tests/bench/*.c)
+BENCH_OBJ = $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/tests/pty/harness.o
+BENCH_BIN = $(if $(BENCH_SRC),$(BUILD)/tests/bench-run)
 
 DEPS_STAMP = $(BUILD)/.deps-ok
 
@@ -117,7 +121,15 @@ $(BUILD)/tests/race: $(RACE_SRC:%.c=$(BUILD)/obj/%.o) $(SUPPORT_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(RACE_SRC:%.c=$(BUILD)/obj/%.o) $(SUPPORT_OBJ) \
 		$(LIB) $(PKG_LIBS) $(TEST_LIBS)
 
+$(BUILD)/tests/bench-run: $(BENCH_OBJ) $(SUPPORT_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(SUPPORT_OBJ) $(LIB) $(PKG_LIBS) \
+		$(TEST_LIBS)
+
 tests: $(PROGRAM) $(TEST_BIN)
+# Built with the tests, so that make check keeps it compiling; run only
+# by make bench.
+tests: $(BENCH_BIN)
 
 # Starts a throwaway cluster, runs every test binary against it, stops it.
 check: tests
