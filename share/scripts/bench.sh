@@ -253,7 +253,6 @@ export BENCH_STAFF_CONFIG=$staff_config
 export BENCH_PROGRAM=$program
 export BENCH_PGBENCH=$CLUSTER_BINDIR/pgbench
 export BENCH_PGBENCH_SCRIPT=$repo/share/bench/reassign_primary.sql
-export BENCH_PROPOSAL=$repo/share/bench/proposed-0006.sql
 export BENCH_PSQL=$CLUSTER_BINDIR/psql
 export BENCH_TMPDIR=$scratch_dir
 export BENCH_PATIENTS=$patients

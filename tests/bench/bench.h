@@ -22,7 +22,7 @@ struct bench_env {
 	const char *program;	    /* the careteam binary */
 	const char *pgbench;
 	const char *pgbench_script;
-	const char *proposal; /* SQL measured in a second phase, if it exists */
+	const char *sections; /* BENCH_SECTIONS, or NULL for all */
 	const char *tmpdir;
 	const char *results; /* the JSON file to write */
 	long patients;

@@ -1,8 +1,8 @@
 /* bench-run: careteam's benchmarks. share/scripts/bench.sh starts a private
  * cluster, loads it and runs this program with the environment below. It
- * runs every section on the schema as migrated, then, when the proposed
- * migration share/bench/proposed-0006.sql exists, applies it and runs the
- * sections it can change again. It prints tables as it goes and writes
+ * runs every section, or those BENCH_SECTIONS names (a comma-separated
+ * list of trips, search, contention, keys and bulk), on the schema as
+ * migrated. It prints tables as it goes and writes
  * every figure to BENCH_RESULTS as JSON. The exit status is 1 when any
  * anomaly was found, such as two active PRIMARYs or a wrong result. A
  * missed target only shows in the report. */
@@ -18,7 +18,6 @@
 #include "pty/harness.h"
 
 #define PHASE_MIGRATED "migrated"
-#define PHASE_PROPOSED "proposed-0006"
 
 static const char *required(const char *name)
 {
@@ -46,7 +45,7 @@ static void read_env(struct bench_env *env)
 	env->program = required("BENCH_PROGRAM");
 	env->pgbench = required("BENCH_PGBENCH");
 	env->pgbench_script = required("BENCH_PGBENCH_SCRIPT");
-	env->proposal = required("BENCH_PROPOSAL");
+	env->sections = getenv("BENCH_SECTIONS");
 	env->tmpdir = required("BENCH_TMPDIR");
 	env->results = required("BENCH_RESULTS");
 	env->patients = atol(required("BENCH_PATIENTS"));
@@ -171,7 +170,7 @@ static void write_text(FILE *out, const char *key, const char *value,
 }
 
 static void write_results(const struct bench_env *env,
-			  const struct machine *machine, bool proposed)
+			  const struct machine *machine)
 {
 	FILE *out = fopen(env->results, "w");
 
@@ -193,8 +192,8 @@ static void write_results(const struct bench_env *env,
 	write_text(out, "postgresql", machine->postgresql, ",");
 	write_text(out, "load_average_start", machine->load_start, ",");
 	write_text(out, "load_average_end", machine->load_end, ",");
-	fprintf(out, "    \"proposal_measured\": %s,\n",
-		proposed ? "true" : "false");
+	write_text(out, "sections",
+		   env->sections != NULL ? env->sections : "all", ",");
 	write_text(out, "bulk_transfer", "not built", ",");
 	fprintf(out, "    \"anomalies\": %ld\n  },\n", bench_anomalies());
 	fprintf(out, "  \"results\": %s\n  ]\n}\n", bench_records_json());
@@ -218,40 +217,32 @@ static void open_log(void)
 
 /* ---- Phases ---- */
 
-/* Applies the proposed migration as the superuser. Returns false when
- * there is none. */
-static bool apply_proposal(const struct bench_env *env)
+/* Returns whether BENCH_SECTIONS, when set, names the section. */
+static bool wanted(const struct bench_env *env, const char *name)
 {
-	FILE *in = fopen(env->proposal, "r");
-	char *sql = NULL;
-	size_t length = 0;
-	PGconn *admin;
-	FILE *text;
-	int c;
+	size_t length = strlen(name);
+	const char *at = env->sections;
 
-	if (in == NULL)
-		return false;
-	text = open_memstream(&sql, &length);
-	if (text == NULL)
-		bench_fatal("open_memstream failed");
-	while ((c = fgetc(in)) != EOF)
-		fputc(c, text);
-	fclose(in);
-	fclose(text);
-	admin = bench_connect(env->admin_conninfo);
-	PQclear(bench_sql(admin, sql));
-	PQclear(bench_sql(admin, "ANALYZE"));
-	PQfinish(admin);
-	free(sql);
-	printf("\n== Applied %s; the sections it can change run again\n",
-	       env->proposal);
-	return true;
+	if (at == NULL || at[0] == '\0')
+		return true;
+	while ((at = strstr(at, name)) != NULL) {
+		bool starts = at == env->sections || at[-1] == ',';
+		bool ends = at[length] == '\0' || at[length] == ',';
+
+		if (starts && ends)
+			return true;
+		at += length;
+	}
+	return false;
 }
 
 /* Runs one section and prints how long it took. */
 static void run_section(void (*section)(const struct bench_env *, const char *),
-			const struct bench_env *env, const char *phase)
+			const char *name, const struct bench_env *env,
+			const char *phase)
 {
+	if (!wanted(env, name))
+		return;
 	double started = bench_now_ms();
 
 	section(env, phase);
@@ -272,7 +263,6 @@ int main(void)
 	struct bench_env env;
 	struct machine machine;
 	PGconn *admin;
-	bool proposed;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	read_env(&env);
@@ -291,24 +281,18 @@ int main(void)
 
 	/* Contention forks its workers before the pty harness installs its
 	 * SIGCHLD handler. */
-	run_section(bench_trips, &env, PHASE_MIGRATED);
-	run_section(bench_search, &env, PHASE_MIGRATED);
-	run_section(bench_contention, &env, PHASE_MIGRATED);
-	run_section(bench_keys, &env, PHASE_MIGRATED);
-	report_bulk();
-
-	proposed = apply_proposal(&env);
-	if (proposed) {
-		run_section(bench_trips, &env, PHASE_PROPOSED);
-		run_section(bench_search, &env, PHASE_PROPOSED);
-		run_section(bench_keys, &env, PHASE_PROPOSED);
-	}
+	run_section(bench_trips, "trips", &env, PHASE_MIGRATED);
+	run_section(bench_search, "search", &env, PHASE_MIGRATED);
+	run_section(bench_contention, "contention", &env, PHASE_MIGRATED);
+	run_section(bench_keys, "keys", &env, PHASE_MIGRATED);
+	if (wanted(&env, "bulk"))
+		report_bulk();
 	pty_harness_shutdown();
 
 	read_load(machine.load_end, sizeof(machine.load_end));
 	printf("\nload average at end: %s\n", machine.load_end);
 	bench_print_targets();
-	write_results(&env, &machine, proposed);
+	write_results(&env, &machine);
 	if (bench_anomalies() > 0) {
 		fprintf(stderr,
 			"bench-run: %ld anomalies; see the messages "

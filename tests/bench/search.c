@@ -526,7 +526,7 @@ static void run_staff_paths(const struct bench_env *env,
 }
 
 /* The naive scan and the data layer as the superuser, whom neither
- * row-level security nor the proposed migration affects. */
+ * row-level security nor the search's owner affects. */
 static void run_reference_paths(const struct bench_env *env,
 				const struct query_set *set, struct path *paths)
 {

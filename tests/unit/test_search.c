@@ -102,7 +102,77 @@ static void test_apostrophe_ignored(void **state)
 static void test_typo_tolerated(void **state)
 {
 	assert_string_equal(search(*state, "okafr"), "S-005");
+	assert_string_equal(search(*state, "okafoor"), "S-005");
+	assert_string_equal(search(*state, "okafpr"), "S-005");
+	assert_string_equal(search(*state, "ngyuen"), "S-003");
 	assert_string_equal(search(*state, "jose mullr"), "S-001");
+	assert_string_equal(search(*state, "mlller jose"), "S-001");
+	/* Too short for a slip, and a slip is never looked for in a word
+	 * with a digit. */
+	assert_string_equal(search(*state, "zoa"), "");
+	assert_string_equal(search(*state, "S-0007"), "");
+}
+
+static void test_word_order_free(void **state)
+{
+	assert_string_equal(search(*state, "muller jose"), "S-001");
+	assert_string_equal(search(*state, "Müller-Lüdenscheidt, José"),
+			    "S-001");
+	assert_string_equal(search(*state, "lan nguyen thi"), "S-003");
+	assert_string_equal(search(*state, "ada oka"), "S-005");
+	assert_string_equal(search(*state, "jose okafor"), "");
+}
+
+/* A renamed patient is found by the new name only. */
+static void test_rename_reindexes(void **state)
+{
+	struct search_fixture *fixture = *state;
+
+	ct_test_sql(fixture->admin,
+		    "UPDATE careteam.patients SET family_name = 'Eze'"
+		    " WHERE organization_id = %lld AND mrn = 'S-005'",
+		    (long long)fixture->org.id);
+	assert_string_equal(search(fixture, "eze adaeze"), "S-005");
+	assert_string_equal(search(fixture, "okafor"), "");
+	ct_test_sql(fixture->admin,
+		    "UPDATE careteam.patients SET family_name = 'Okafor'"
+		    " WHERE organization_id = %lld AND mrn = 'S-005'",
+		    (long long)fixture->org.id);
+	assert_string_equal(search(fixture, "okafor"), "S-005");
+	assert_string_equal(search(fixture, "eze"), "");
+}
+
+/* Prefixes that cover more words than the index lookup takes are checked
+ * patient by patient instead, alone or beside a longer word. */
+static void test_short_prefixes(void **state)
+{
+	struct search_fixture *fixture = *state;
+	char expected[512] = "";
+	int i;
+
+	ct_test_sql(fixture->admin,
+		    "INSERT INTO careteam.patients (organization_id, mrn,"
+		    " family_name, given_name, birth_date)"
+		    " SELECT %lld, 'Q-' || lpad(n::text, 3, '0'),"
+		    " 'Quill' || lpad(n::text, 3, '0'),"
+		    " 'Pax' || lpad(n::text, 3, '0'), '1900-01-01'"
+		    " FROM generate_series(1, 80) AS n",
+		    (long long)fixture->org.id);
+	for (i = 1; i <= 20; i++)
+		snprintf(expected + strlen(expected),
+			 sizeof(expected) - strlen(expected), "%sQ-%03d",
+			 i > 1 ? "," : "", i);
+	assert_string_equal(search(fixture, "q"), expected);
+	assert_string_equal(search(fixture, "q p"), expected);
+	assert_string_equal(search(fixture, "p q"), expected);
+	assert_string_equal(search(fixture, "q pax042"), "Q-042");
+	assert_string_equal(search(fixture, "quill042 p"), "Q-042");
+	assert_string_equal(search(fixture, "q-042"), "Q-042");
+	ct_test_sql(fixture->admin,
+		    "DELETE FROM careteam.patients WHERE organization_id = %lld"
+		    " AND mrn LIKE 'Q-%%'",
+		    (long long)fixture->org.id);
+	assert_string_equal(search(fixture, "q"), "");
 }
 
 static void test_mrn_and_birth_date(void **state)
@@ -117,11 +187,16 @@ static void test_non_latin_names(void **state)
 	assert_string_equal(search(*state, "王"), "S-004");
 }
 
+/* A name word matches by its beginning, so a wildcard taken as one would
+ * match every patient. */
 static void test_wildcards_literal(void **state)
 {
 	assert_string_equal(search(*state, "100%_"), "S-006");
-	assert_string_equal(search(*state, "%"), "S-006");
-	assert_string_equal(search(*state, "_"), "S-006");
+	assert_string_equal(search(*state, "100%"), "S-006");
+	assert_string_equal(search(*state, "1%"), "");
+	assert_string_equal(search(*state, "%"), "");
+	assert_string_equal(search(*state, "_"), "");
+	assert_string_equal(search(*state, "10_%"), "");
 }
 
 static void test_bad_queries(void **state)
@@ -194,6 +269,9 @@ int main(void)
 		cmocka_unit_test(test_accents_ignored),
 		cmocka_unit_test(test_apostrophe_ignored),
 		cmocka_unit_test(test_typo_tolerated),
+		cmocka_unit_test(test_word_order_free),
+		cmocka_unit_test(test_rename_reindexes),
+		cmocka_unit_test(test_short_prefixes),
 		cmocka_unit_test(test_mrn_and_birth_date),
 		cmocka_unit_test(test_non_latin_names),
 		cmocka_unit_test(test_wildcards_literal),

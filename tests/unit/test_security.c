@@ -166,14 +166,16 @@ static void test_roles_own_nothing(void **state)
 				  " pg_get_userbyid(c.relowner) NOT IN"
 				  " ('careteam_owner', 'careteam_auth')"),
 		"0");
+	/* careteam_reader owns the search and nothing else. */
 	assert_string_equal(
 		ct_test_sql_value(fixture->admin,
-				  "SELECT count(*) FROM pg_proc p JOIN"
+				  "SELECT string_agg(p.proname, ',' ORDER BY"
+				  " p.proname) FROM pg_proc p JOIN"
 				  " pg_namespace n ON n.oid = p.pronamespace"
 				  " WHERE n.nspname = 'careteam' AND"
 				  " pg_get_userbyid(p.proowner) NOT IN"
 				  " ('careteam_owner', 'careteam_auth')"),
-		"0");
+		"search_by_word,search_by_words,search_patients");
 	assert_string_equal(ct_test_sql_value(fixture->admin,
 					      "SELECT rolsuper OR rolcanlogin"
 					      " FROM pg_roles WHERE rolname ="
@@ -188,9 +190,10 @@ static void test_roles_own_nothing(void **state)
 				  " ('organizations', 'staff', 'memberships',"
 				  " 'providers', 'patients',"
 				  " 'care_team_assignments', 'write_receipts',"
-				  " 'audit_log') AND c.relrowsecurity AND"
+				  " 'audit_log', 'patient_words', 'name_lexicon',"
+				  " 'name_variants') AND c.relrowsecurity AND"
 				  " c.relforcerowsecurity"),
-		"8");
+		"11");
 }
 
 static void test_cross_org_raw_sql(void **state)
@@ -746,7 +749,10 @@ static void test_temp_tables_cannot_shadow(void **state)
 				  /* These name no table at all. */
 				  " AND p.proname NOT IN ('fold_name',"
 				  " 'valid_reason', 'touch_updated_at',"
-				  " 'reject_audit_change')"),
+				  " 'reject_audit_change', 'name_words',"
+				  " 'name_keys', 'word_variants', 'prefix_end',"
+				  " 'has_slips', 'keys_have_prefixes',"
+				  " 'prefix_expansion_max')"),
 		"0");
 }
 
@@ -785,6 +791,89 @@ static void test_mfa_rollback_still_counts(void **state)
 		"f");
 	PQfinish(doctor);
 	reset_mfa(fixture);
+}
+
+/* The search reads past row-level security as careteam_reader, so it
+ * must check membership and keep to the organization itself. */
+static void test_search_stays_in_organization(void **state)
+{
+	struct security_fixture *fixture = *state;
+	const char *const queries[] = {"achebe", "Achebe Ngozi", "achbe",
+				       "ngozi achebe", "ach", "a n", "S2",
+				       "s2", "1961-02-03"};
+	struct ct_session session;
+	struct ct_patient_list list;
+	struct ct_error err;
+	PGconn *nurse;
+	size_t i;
+
+	/* The same name and date of birth in the other organization. */
+	ct_test_add_patient(fixture->admin, &fixture->south, "S2", "Achebe",
+			    "Ngozi", "1961-02-03");
+	ct_test_open_session(&fixture->north, fixture->nurse,
+			     CT_ISOLATION_READ_COMMITTED, 3, &session);
+	for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+		bool by_mrn = queries[i][0] == 'S' || queries[i][0] == 's';
+
+		assert_int_equal(ct_patients_search(&session, queries[i], 50,
+						    &list, &err),
+				 CT_OK);
+		if (by_mrn) {
+			assert_int_equal(list.count, 0);
+		} else {
+			if (list.count != 1)
+				fail_msg("\"%s\" found %zu patients",
+					 queries[i], list.count);
+			assert_string_equal(list.items[0].mrn, "N1");
+		}
+		ct_patient_list_free(&list);
+	}
+	ct_session_close(&session);
+
+	nurse = connect_as(fixture->nurse);
+	assert_string_equal(sqlstate_of(nurse, "SELECT * FROM"
+					       " careteam.patient_words"),
+			    "42501");
+	assert_string_equal(sqlstate_of(nurse, "SELECT * FROM"
+					       " careteam.name_lexicon"),
+			    "42501");
+	assert_string_equal(sqlstate_of(nurse, "SELECT * FROM"
+					       " careteam.name_variants"),
+			    "42501");
+	assert_string_equal(
+		sqlstate_of(nurse,
+			    "SELECT careteam.search_by_word(%lld, 'achebe',"
+			    " NULL, 10, '{}')",
+			    (long long)fixture->south.id),
+		"42501");
+	assert_string_equal(
+		sqlstate_of(nurse,
+			    "SELECT * FROM careteam.search_patients(%lld,"
+			    " 'achebe', 10)",
+			    (long long)fixture->south.id),
+		"42501");
+	PQfinish(nurse);
+
+	/* The role behind the search cannot log in or change anything. */
+	assert_string_equal(
+		ct_test_sql_value(fixture->admin,
+				  "SELECT rolsuper OR rolcanlogin OR"
+				  " NOT rolbypassrls FROM pg_roles"
+				  " WHERE rolname = 'careteam_reader'"),
+		"f");
+	assert_string_equal(
+		ct_test_sql_value(fixture->admin,
+				  "SELECT count(*) FROM pg_class c JOIN"
+				  " pg_namespace n ON n.oid = c.relnamespace"
+				  " WHERE n.nspname = 'careteam' AND"
+				  " c.relkind = 'r' AND has_table_privilege("
+				  " 'careteam_reader', c.oid, 'INSERT, UPDATE,"
+				  " DELETE, TRUNCATE, REFERENCES, TRIGGER')"),
+		"0");
+	ct_test_sql(fixture->admin,
+		    "DELETE FROM careteam.patients WHERE organization_id = %lld"
+		    " AND mrn = 'S2'",
+		    (long long)fixture->south.id);
 }
 
 static void test_cli_mfa_audit_enrol(void **state)
@@ -857,6 +946,7 @@ int main(void)
 		cmocka_unit_test(test_temp_tables_cannot_shadow),
 		cmocka_unit_test(test_mfa_rollback_still_counts),
 		cmocka_unit_test(test_cli_mfa_audit_enrol),
+		cmocka_unit_test(test_search_stays_in_organization),
 	};
 
 	return cmocka_run_group_tests_name("security", tests, setup, teardown);
