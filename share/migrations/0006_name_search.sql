@@ -249,6 +249,11 @@ $$;
 
 -- ---- The search ----
 
+-- The search functions use generic plans. Their statements take the
+-- organization, words and ids as parameters, and one plan suits every
+-- value, while a custom plan would be made again on every call: at these
+-- row counts, planning took longer than running.
+
 -- Returns up to p_limit patients of p_org, not in p_skip, who have a word
 -- beginning with p_word and, for each of p_others, a key beginning with
 -- it. They come in the order of that word, then sort_name. When p_word
@@ -259,6 +264,7 @@ CREATE FUNCTION careteam.search_by_word(p_org bigint, p_word text,
 RETURNS bigint[]
 LANGUAGE plpgsql STABLE
 SET search_path = careteam, pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_ids   bigint[] := '{}';
@@ -335,6 +341,7 @@ CREATE FUNCTION careteam.search_by_words(p_org bigint, p_words text[],
 RETURNS bigint[]
 LANGUAGE plpgsql STABLE
 SET search_path = careteam, pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_org     text := p_org::text || ':';
@@ -343,7 +350,8 @@ DECLARE
     v_keys    text[];
     v_exact   text[] := '{}';
     v_broad   text[] := '{}';
-    v_where   text := '';
+    -- The keys each other word expands to, one array literal per word.
+    v_narrow  text[] := '{}';
     v_ids     bigint[];
 BEGIN
     FOREACH v_word IN ARRAY p_words LOOP
@@ -376,13 +384,12 @@ BEGIN
         IF cardinality(v_keys) = 0 THEN
             RETURN '{}';
         END IF;
-        v_where := v_where
-                   || format(' AND p.name_keys && %L::text[]', v_keys);
+        v_narrow := v_narrow || v_keys::text;
     END LOOP;
 
     -- Only short prefixes: walk the longest in name order and check the
     -- others on each patient, which stops at the limit.
-    IF v_where = '' THEN
+    IF cardinality(v_narrow) = 0 THEN
         IF p_slips THEN
             RETURN '{}';
         END IF;
@@ -391,18 +398,23 @@ BEGIN
                               p_limit, p_skip);
     END IF;
 
-    IF cardinality(v_broad) > 0 THEN
-        v_where := v_where || format(
-            ' AND careteam.keys_have_prefixes(p.name_keys, %L::text[])',
-            v_broad);
-    END IF;
-
-    EXECUTE format(
-        'SELECT ARRAY(SELECT p.id FROM careteam.patients p'
-        ' WHERE p.organization_id = $1 AND p.id <> ALL ($2)%s'
-        ' ORDER BY p.name_keys @> $3 DESC, p.sort_name, p.id LIMIT $4)',
-        v_where)
-        INTO v_ids USING p_org, p_skip, v_exact, p_limit;
+    -- The GIN index intersects the first two words; a single word is
+    -- given twice, which the index reads once. Further words and short
+    -- prefixes are checked on each candidate.
+    v_ids := ARRAY(
+        SELECT p.id
+          FROM patients p
+         WHERE p.organization_id = p_org
+           AND p.name_keys && v_narrow[1]::text[]
+           AND p.name_keys && coalesce(v_narrow[2], v_narrow[1])::text[]
+           AND p.id <> ALL (p_skip)
+           AND (cardinality(v_narrow) <= 2
+                OR NOT EXISTS (SELECT FROM unnest(v_narrow[3:]) AS k
+                                WHERE NOT (p.name_keys && k::text[])))
+           AND (cardinality(v_broad) = 0
+                OR keys_have_prefixes(p.name_keys, v_broad))
+         ORDER BY p.name_keys @> v_exact DESC, p.sort_name, p.id
+         LIMIT p_limit);
     RETURN v_ids;
 END
 $$;
@@ -418,6 +430,7 @@ RETURNS TABLE (mrn text, family_name text, given_name text, birth_date date,
                primary_provider text, care_team_version bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = careteam, pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_query text := btrim(coalesce(p_query, ''));

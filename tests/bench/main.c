@@ -75,7 +75,7 @@ struct machine {
 	long memory_kb;
 	char cpu_model[160];
 	char kernel[200];
-	char postgresql[200];
+	char postgresql[256];
 	char load_start[64];
 	char load_end[64];
 	char started_utc[32];
@@ -133,7 +133,8 @@ static void describe_machine(PGconn *admin, struct machine *machine)
 	if (uname(&name) == 0)
 		snprintf(machine->kernel, sizeof(machine->kernel), "%s %s %s",
 			 name.sysname, name.release, name.machine);
-	result = bench_sql(admin, "SELECT version()");
+	result = bench_sql(admin, "SELECT version() || ', shared_buffers '"
+				  " || current_setting('shared_buffers')");
 	snprintf(machine->postgresql, sizeof(machine->postgresql), "%s",
 		 PQgetvalue(result, 0, 0));
 	PQclear(result);
