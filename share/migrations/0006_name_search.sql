@@ -232,18 +232,33 @@ CREATE TRIGGER patients_reindex_names
           OR OLD.given_name IS DISTINCT FROM NEW.given_name)
     EXECUTE FUNCTION careteam.reindex_renamed_patient();
 
--- The patients already there.
-INSERT INTO careteam.patient_words (organization_id, word, sort_name,
-                                    patient_id)
-SELECT DISTINCT p.organization_id, w, p.sort_name, p.id
-  FROM careteam.patients p
- CROSS JOIN LATERAL
-       unnest(careteam.name_words(p.given_name || ' ' || p.family_name)) AS w;
+-- Fills the three tables again from every patient. The migration calls
+-- it for the patients already there; call it, as the owner or a superuser,
+-- after loading patients with triggers disabled
+-- (session_replication_role = replica), as share/bench/generate.sql does.
+CREATE FUNCTION careteam.rebuild_name_index()
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = careteam, pg_catalog, pg_temp
+AS $$
+BEGIN
+    TRUNCATE patient_words, name_lexicon, name_variants;
+    -- In key order, so that the primary key grows at its right edge.
+    INSERT INTO patient_words (organization_id, word, sort_name, patient_id)
+    SELECT DISTINCT p.organization_id, w, p.sort_name, p.id
+      FROM patients p
+     CROSS JOIN LATERAL unnest(name_words(p.given_name || ' ' || p.family_name))
+           AS w
+     ORDER BY 1, 2, 3, 4;
+    PERFORM learn_words(organization_id, array_agg(DISTINCT word))
+       FROM patient_words
+      GROUP BY organization_id;
+END
+$$;
+
 DO $$
 BEGIN
-    PERFORM careteam.learn_words(organization_id, array_agg(DISTINCT word))
-       FROM careteam.patient_words
-      GROUP BY organization_id;
+    PERFORM careteam.rebuild_name_index();
 END
 $$;
 
@@ -546,6 +561,7 @@ ALTER FUNCTION careteam.learn_words(bigint, text[]) OWNER TO careteam_owner;
 ALTER FUNCTION careteam.index_new_patients() OWNER TO careteam_owner;
 ALTER FUNCTION careteam.unindex_old_patients() OWNER TO careteam_owner;
 ALTER FUNCTION careteam.reindex_renamed_patient() OWNER TO careteam_owner;
+ALTER FUNCTION careteam.rebuild_name_index() OWNER TO careteam_owner;
 ALTER FUNCTION careteam.search_by_word(bigint, text, text[], integer, bigint[])
     OWNER TO careteam_reader;
 ALTER FUNCTION careteam.search_by_words(bigint, text[], boolean, integer, bigint[])
@@ -559,7 +575,7 @@ REVOKE ALL ON FUNCTION careteam.name_words(text),
        careteam.keys_have_prefixes(text[], text[]),
        careteam.prefix_expansion_max(), careteam.learn_words(bigint, text[]),
        careteam.index_new_patients(), careteam.unindex_old_patients(),
-       careteam.reindex_renamed_patient(),
+       careteam.reindex_renamed_patient(), careteam.rebuild_name_index(),
        careteam.search_by_word(bigint, text, text[], integer, bigint[]),
        careteam.search_by_words(bigint, text[], boolean, integer, bigint[]),
        careteam.search_patients(bigint, text, integer)
@@ -575,7 +591,7 @@ GRANT EXECUTE ON FUNCTION careteam.name_words(text),
     TO careteam_owner, careteam_auth, careteam_staff, careteam_reader;
 GRANT EXECUTE ON FUNCTION careteam.learn_words(bigint, text[]),
       careteam.index_new_patients(), careteam.unindex_old_patients(),
-      careteam.reindex_renamed_patient()
+      careteam.reindex_renamed_patient(), careteam.rebuild_name_index()
     TO careteam_owner;
 GRANT EXECUTE ON FUNCTION careteam.search_patients(bigint, text, integer)
     TO careteam_owner, careteam_auth, careteam_staff;

@@ -272,13 +272,18 @@ static void run_sample(struct searcher *searcher, struct path *path,
 }
 
 /* Reports the queries for which the data layer and bare SQL, which send
- * the same statement as the same role, returned different row counts. */
+ * the same statement as the same role, returned different row counts, and
+ * those for which the data layer found nobody: every query was made from
+ * a patient of the data set, so each must find at least that one. */
 static void compare_rows(const struct path *a, const struct path *b,
 			 const struct query_set *set)
 {
-	size_t differ = 0;
+	size_t differ = 0, empty = 0;
 
 	for (size_t i = 0; i < set->count; i++) {
+		if (a->rows[i] == 0 && empty++ < 3)
+			bench_anomaly("search: %s query \"%s\" found nobody",
+				      set->items[i].kind, set->items[i].text);
 		if (a->rows[i] >= 0 && b->rows[i] >= 0 &&
 		    a->rows[i] != b->rows[i]) {
 			if (differ++ < 3)
@@ -290,6 +295,8 @@ static void compare_rows(const struct path *a, const struct path *b,
 					b->rows[i]);
 		}
 	}
+	if (empty > 3)
+		bench_anomaly("search: %zu queries in all found nobody", empty);
 }
 
 /* ---- Plans ---- */
