@@ -233,7 +233,7 @@ CREATE TRIGGER patients_reindex_names
     EXECUTE FUNCTION careteam.reindex_renamed_patient();
 
 -- Fills the three tables again from every patient. The migration calls
--- it for the patients already there; call it, as the owner or a superuser,
+-- it for the patients already there. Call it, as the owner or a superuser,
 -- after loading patients with triggers disabled
 -- (session_replication_role = replica), as share/bench/generate.sql does.
 CREATE FUNCTION careteam.rebuild_name_index()
@@ -286,7 +286,7 @@ DECLARE
     v_id    bigint;
     v_slip  text;
 BEGIN
-    -- A patient with two words of the same prefix comes up twice; the
+    -- A patient with two words of the same prefix comes up twice. The
     -- loop keeps the first and stops at the limit, so the index range is
     -- read no further than needed.
     FOR v_id IN
@@ -413,7 +413,7 @@ BEGIN
                               p_limit, p_skip);
     END IF;
 
-    -- The GIN index intersects the first two words; a single word is
+    -- The GIN index intersects the first two words. A single word is
     -- given twice, which the index reads once. Further words and short
     -- prefixes are checked on each candidate.
     v_ids := ARRAY(

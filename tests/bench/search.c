@@ -272,9 +272,9 @@ static void run_sample(struct searcher *searcher, struct path *path,
 }
 
 /* Reports the queries for which the data layer and bare SQL, which send
- * the same statement as the same role, returned different row counts, and
- * those for which the data layer found nobody: every query was made from
- * a patient of the data set, so each must find at least that one. */
+ * the same statement as the same role, returned different row counts. It
+ * also reports those that returned no rows through the data layer,
+ * because every query was made from a patient of the data set. */
 static void compare_rows(const struct path *a, const struct path *b,
 			 const struct query_set *set)
 {
@@ -282,7 +282,7 @@ static void compare_rows(const struct path *a, const struct path *b,
 
 	for (size_t i = 0; i < set->count; i++) {
 		if (a->rows[i] == 0 && empty++ < 3)
-			bench_anomaly("search: %s query \"%s\" found nobody",
+			bench_anomaly("search: %s query \"%s\" returned no rows",
 				      set->items[i].kind, set->items[i].text);
 		if (a->rows[i] >= 0 && b->rows[i] >= 0 &&
 		    a->rows[i] != b->rows[i]) {
@@ -296,7 +296,8 @@ static void compare_rows(const struct path *a, const struct path *b,
 		}
 	}
 	if (empty > 3)
-		bench_anomaly("search: %zu queries in all found nobody", empty);
+		bench_anomaly("search: %zu queries in all returned no rows",
+			      empty);
 }
 
 /* ---- Plans ---- */
