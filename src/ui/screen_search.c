@@ -36,6 +36,10 @@ struct search_screen {
 	bool in_flight;
 
 	struct ct_patient_list results;
+	/* The MRN of the patient the user last moved to or opened. Results
+	 * that include it select it again, even when a search in between,
+	 * for text typed on the way, did not. */
+	char chosen[UI_MRN_BYTES];
 	/* One flag per result: the patient's care team changed after the
 	 * search read it. */
 	bool *changed;
@@ -77,16 +81,19 @@ static void read_query(const struct search_screen *search, char *buffer,
 	ui_copy(buffer, size, start);
 }
 
+/* Records the selected row's patient as the one the user chose. */
+static void remember_choice(struct search_screen *search)
+{
+	if (search->list.selected >= 0 &&
+	    (size_t)search->list.selected < search->results.count)
+		ui_copy(search->chosen, sizeof(search->chosen),
+		        search->results.items[search->list.selected].mrn);
+}
+
 static void replace_results(struct search_screen *search,
                             struct ct_patient_list *list, const char *query)
 {
-	char selected[UI_MRN_BYTES] = "";
 	size_t i;
-
-	if (search->list.selected >= 0 &&
-	    (size_t)search->list.selected < search->results.count)
-		ui_copy(selected, sizeof(selected),
-		        search->results.items[search->list.selected].mrn);
 
 	ct_patient_list_free(&search->results);
 	search->results = *list;
@@ -101,7 +108,7 @@ static void replace_results(struct search_screen *search,
 
 	search->list.selected = 0;
 	for (i = 0; i < search->results.count; i++) {
-		if (strcmp(search->results.items[i].mrn, selected) == 0)
+		if (strcmp(search->results.items[i].mrn, search->chosen) == 0)
 			search->list.selected = (int)i;
 	}
 	ui_list_set_count(&search->list, (int)search->results.count);
@@ -259,6 +266,7 @@ static enum ui_step open_selected(struct search_screen *search,
 
 	if (!catch_up(search, app) || search->results.count == 0)
 		return UI_STAY;
+	remember_choice(search);
 	ui_copy(mrn, sizeof(mrn),
 	        search->results.items[search->list.selected].mrn);
 	team = ui_team_screen_new(app, mrn);
@@ -280,8 +288,10 @@ static enum ui_step search_action(struct ui_view *view, struct ui_app *app,
 		search->dirty = true;
 		return UI_STAY;
 	}
-	if (ui_list_move(&search->list, action, body.height - 4))
+	if (ui_list_move(&search->list, action, body.height - 4)) {
+		remember_choice(search);
 		return UI_STAY;
+	}
 
 	switch (action) {
 	case UI_ACT_OPEN:
