@@ -45,12 +45,17 @@ $$;
 
 -- ---- Words ----
 
--- The words of a folded name. Plain expressions, so that PostgreSQL
+-- The words of a folded name. fold_name splits at whitespace, which in
+-- PostgreSQL's regular expressions leaves out the no-break spaces, so
+-- they are turned into spaces here. Plain expressions, so that PostgreSQL
 -- inlines them: a query, or a generated column, pays no function call.
 CREATE FUNCTION careteam.name_words(name text)
 RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
-RETURN array_remove(string_to_array(careteam.fold_name(name), ' '), '');
+RETURN array_remove(
+    string_to_array(translate(careteam.fold_name(name),
+                              U&'\00A0\2007\202F', '   '), ' '),
+    '');
 
 -- The words of a patient's name, each prefixed with the organization id
 -- and a colon.
@@ -60,26 +65,22 @@ RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 RETURN string_to_array(
     organization_id::text || ':'
-    || replace(careteam.fold_name(given_name || ' ' || family_name), ' ',
-               ' ' || organization_id::text || ':'),
+    || array_to_string(careteam.name_words(given_name || ' ' || family_name),
+                       ' ' || organization_id::text || ':'),
     ' ');
 
--- A word and, when it has four letters or more, every form of it with one
--- letter deleted.
+-- A word, with letter_at 0, and, when it has four letters or more, every
+-- form of it with one letter deleted, with the position of that letter
+-- (from 1) in letter_at and the letter itself.
 CREATE FUNCTION careteam.word_variants(word text)
-RETURNS text[]
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE STRICT
+RETURNS TABLE (variant text, letter_at integer, letter text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
 AS $$
-DECLARE
-    v_variants text[] := ARRAY[word];
-BEGIN
-    IF length(word) >= 4 THEN
-        FOR i IN 1 .. length(word) LOOP
-            v_variants := v_variants || (left(word, i - 1) || substr(word, i + 1));
-        END LOOP;
-    END IF;
-    RETURN v_variants;
-END
+    SELECT word, 0, ''
+    UNION ALL
+    SELECT left(word, i - 1) || substr(word, i + 1), i, substr(word, i, 1)
+      FROM generate_series(1, length(word)) AS i
+     WHERE length(word) >= 4
 $$;
 
 -- Whether a query word is looked for with a typing slip: it has four
@@ -135,11 +136,15 @@ CREATE TABLE careteam.name_lexicon (
     PRIMARY KEY (organization_id, word)
 );
 
+-- letter_at and letter tell which letter of word was deleted to give
+-- variant: 0 and '' for the word itself.
 CREATE TABLE careteam.name_variants (
     organization_id bigint NOT NULL,
     variant         text COLLATE "C" NOT NULL,
     word            text COLLATE "C" NOT NULL,
-    PRIMARY KEY (organization_id, variant, word)
+    letter_at       integer NOT NULL,
+    letter          text NOT NULL,
+    PRIMARY KEY (organization_id, variant, word, letter_at)
 );
 
 -- ---- Keeping them current ----
@@ -158,9 +163,10 @@ AS $$
         ON CONFLICT DO NOTHING
         RETURNING word
     )
-    INSERT INTO name_variants (organization_id, variant, word)
-    SELECT p_org, v, a.word
-      FROM added a CROSS JOIN LATERAL unnest(word_variants(a.word)) AS v
+    INSERT INTO name_variants (organization_id, variant, word, letter_at,
+                               letter)
+    SELECT p_org, v.variant, a.word, v.letter_at, v.letter
+      FROM added a CROSS JOIN LATERAL word_variants(a.word) AS v
     ON CONFLICT DO NOTHING
 $$;
 
@@ -269,6 +275,32 @@ $$;
 -- value, while a custom plan would be made again on every call: at these
 -- row counts, planning took longer than running.
 
+-- Returns the words of p_org one typing slip from p_word: a letter
+-- missing, added or changed, or two neighbours swapped. Two such words
+-- share a form with one letter deleted. Sharing one is not enough on its
+-- own ("masri" and "marin" both give "mari"), so the deleted letters must
+-- also sit at the same position, or at neighbouring positions and be the
+-- same letter, unless one of the two words is that form itself.
+CREATE FUNCTION careteam.slip_words(p_org bigint, p_word text)
+RETURNS SETOF text
+LANGUAGE plpgsql STABLE
+SET search_path = careteam, pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+    RETURN QUERY
+        SELECT DISTINCT v.word::text
+          FROM word_variants(p_word) AS q
+          JOIN name_variants v
+            ON v.organization_id = p_org AND v.variant = q.variant
+         WHERE v.word <> p_word
+           AND (v.letter_at = 0 OR q.letter_at = 0
+                OR v.letter_at = q.letter_at
+                OR (abs(v.letter_at - q.letter_at) = 1
+                    AND v.letter = q.letter));
+END
+$$;
+
 -- Returns up to p_limit patients of p_org, not in p_skip, who have a word
 -- beginning with p_word and, for each of p_others, a key beginning with
 -- it. They come in the order of that word, then sort_name. When p_word
@@ -313,12 +345,10 @@ BEGIN
     END IF;
 
     FOR v_slip IN
-        SELECT DISTINCT v.word
-          FROM name_variants v
-         WHERE v.organization_id = p_org
-           AND v.variant = ANY (word_variants(p_word))
-           AND NOT starts_with(v.word, p_word)
-         ORDER BY v.word
+        SELECT w
+          FROM slip_words(p_org, p_word) AS w
+         WHERE NOT starts_with(w, p_word)
+         ORDER BY w COLLATE "C"
     LOOP
         FOR v_id IN
             SELECT w.patient_id
@@ -390,11 +420,9 @@ BEGIN
         END IF;
         IF p_slips AND has_slips(v_word) THEN
             v_keys := v_keys
-                      || ARRAY(SELECT DISTINCT v_org || v.word
-                                 FROM name_variants v
-                                WHERE v.organization_id = p_org
-                                  AND v.variant = ANY (word_variants(v_word))
-                                  AND v.word <> ALL (p_words));
+                      || ARRAY(SELECT v_org || w
+                                 FROM slip_words(p_org, v_word) AS w
+                                WHERE w <> ALL (p_words));
         END IF;
         IF cardinality(v_keys) = 0 THEN
             RETURN '{}';
@@ -552,6 +580,7 @@ REVOKE ALL ON careteam.patient_words, careteam.name_lexicon,
 ALTER FUNCTION careteam.name_words(text) OWNER TO careteam_owner;
 ALTER FUNCTION careteam.name_keys(bigint, text, text) OWNER TO careteam_owner;
 ALTER FUNCTION careteam.word_variants(text) OWNER TO careteam_owner;
+ALTER FUNCTION careteam.slip_words(bigint, text) OWNER TO careteam_reader;
 ALTER FUNCTION careteam.prefix_end(text) OWNER TO careteam_owner;
 ALTER FUNCTION careteam.has_slips(text) OWNER TO careteam_owner;
 ALTER FUNCTION careteam.keys_have_prefixes(text[], text[])
@@ -576,6 +605,7 @@ REVOKE ALL ON FUNCTION careteam.name_words(text),
        careteam.prefix_expansion_max(), careteam.learn_words(bigint, text[]),
        careteam.index_new_patients(), careteam.unindex_old_patients(),
        careteam.reindex_renamed_patient(), careteam.rebuild_name_index(),
+       careteam.slip_words(bigint, text),
        careteam.search_by_word(bigint, text, text[], integer, bigint[]),
        careteam.search_by_words(bigint, text[], boolean, integer, bigint[]),
        careteam.search_patients(bigint, text, integer)

@@ -9,8 +9,10 @@
 #include "careteam/db.h"
 #include "rows.h"
 
-/* Longer queries are not names, MRNs or dates. */
-#define QUERY_LENGTH_MAX 200
+/* Longer queries are not names, MRNs or dates. Counted in characters,
+ * which take up to 4 bytes each in UTF-8. */
+#define QUERY_CHARS_MAX 200
+#define QUERY_BYTES_MAX (QUERY_CHARS_MAX * 4)
 
 static const char search_sql[] =
 	"SELECT mrn, family_name, given_name, birth_date::text,"
@@ -63,28 +65,56 @@ bool ct_date_is_valid(const char *text)
 	return day <= month_days;
 }
 
-/* Checks the query and limit and renders the parameters. */
+/* The three parameters of search_sql, rendered. */
+struct search_params {
+	char org[32];
+	char query[QUERY_BYTES_MAX + 1];
+	char limit[16];
+	const char *values[3];
+};
+
+/* Checks the query and limit and renders the parameters. The query is
+ * trimmed of surrounding whitespace first, so " 2024-02-30" is checked as
+ * the date it is. */
 static enum ct_outcome prepare_search(const struct ct_session *session,
 				      const char *query, int limit,
-				      char org[32], char limit_text[16],
+				      struct search_params *params,
 				      struct ct_error *err)
 {
+	size_t length;
+
 	if (query == NULL)
 		query = "";
-	if (strlen(query) > QUERY_LENGTH_MAX)
+	while (isspace((unsigned char)*query))
+		query++;
+	length = strlen(query);
+	while (length > 0 && isspace((unsigned char)query[length - 1]))
+		length--;
+	if (length > QUERY_BYTES_MAX)
+		length = QUERY_BYTES_MAX + 1;
+	snprintf(params->query, sizeof(params->query), "%.*s", (int)length,
+		 query);
+	if (length > QUERY_BYTES_MAX ||
+	    ct_text_chars(params->query) > QUERY_CHARS_MAX)
 		return ct_error_set(err, CT_INVALID_INPUT,
-				    "search text is longer than %d bytes",
-				    QUERY_LENGTH_MAX);
-	if (looks_like_date(query) && !ct_date_is_valid(query))
-		return ct_error_set(
-			err, CT_INVALID_INPUT,
-			"\"%s\" is not a valid date; use YYYY-MM-DD", query);
+				    "search text is longer than %d characters; "
+				    "shorten it",
+				    QUERY_CHARS_MAX);
+	if (looks_like_date(params->query) &&
+	    !ct_date_is_valid(params->query))
+		return ct_error_set(err, CT_INVALID_INPUT,
+				    "\"%s\" is not a valid date; use YYYY-MM-DD",
+				    params->query);
 	if (limit < 1 || limit > CT_SEARCH_LIMIT_MAX)
 		return ct_error_set(err, CT_INVALID_INPUT,
 				    "search limit %d is outside 1 to %d", limit,
 				    CT_SEARCH_LIMIT_MAX);
-	snprintf(org, 32, "%lld", (long long)session->organization_id);
-	snprintf(limit_text, 16, "%d", limit);
+	snprintf(params->org, sizeof(params->org), "%lld",
+		 (long long)session->organization_id);
+	snprintf(params->limit, sizeof(params->limit), "%d", limit);
+	params->values[0] = params->org;
+	params->values[1] = params->query;
+	params->values[2] = params->limit;
 	return CT_OK;
 }
 
@@ -131,20 +161,16 @@ enum ct_outcome ct_patients_search(struct ct_session *session,
 				   struct ct_patient_list *list,
 				   struct ct_error *err)
 {
-	char org[32], limit_text[16];
-	const char *params[3];
+	struct search_params params;
 	PGresult *result;
 	enum ct_outcome outcome;
 
 	memset(list, 0, sizeof(*list));
-	outcome = prepare_search(session, query, limit, org, limit_text, err);
+	outcome = prepare_search(session, query, limit, &params, err);
 	if (outcome != CT_OK)
 		return outcome;
-	params[0] = org;
-	params[1] = query != NULL ? query : "";
-	params[2] = limit_text;
-	outcome = ct_db_query_retry(session->db, search_sql, 3, params, &result,
-				    NULL, err);
+	outcome = ct_db_query_retry(session->db, search_sql, 3, params.values,
+				    &result, NULL, err);
 	if (outcome != CT_OK)
 		return outcome;
 	outcome = decode_patients(result, list, err);
@@ -156,17 +182,13 @@ enum ct_outcome ct_patients_search_send(struct ct_session *session,
 					const char *query, int limit,
 					struct ct_error *err)
 {
-	char org[32], limit_text[16];
-	const char *params[3];
+	struct search_params params;
 	enum ct_outcome outcome;
 
-	outcome = prepare_search(session, query, limit, org, limit_text, err);
+	outcome = prepare_search(session, query, limit, &params, err);
 	if (outcome != CT_OK)
 		return outcome;
-	params[0] = org;
-	params[1] = query != NULL ? query : "";
-	params[2] = limit_text;
-	return ct_db_send(session->db, search_sql, 3, params, err);
+	return ct_db_send(session->db, search_sql, 3, params.values, err);
 }
 
 enum ct_outcome ct_patients_search_receive(struct ct_session *session,

@@ -8,6 +8,9 @@
 #include "careteam/db.h"
 #include "rows.h"
 
+/* Longer filters are not provider names or specialties. */
+#define PROVIDER_FILTER_CHARS_MAX 200
+
 static const char list_sql[] =
 	"SELECT npi, display_name, specialty, active, primary_panel_size"
 	" FROM careteam.list_providers($1, $2, $3)";
@@ -63,9 +66,12 @@ enum ct_outcome ct_providers_list(struct ct_session *session, const char *query,
 	enum ct_outcome outcome;
 
 	memset(list, 0, sizeof(*list));
-	if (query != NULL && strlen(query) > 200)
+	if (query != NULL && (strlen(query) > PROVIDER_FILTER_CHARS_MAX * 4 ||
+			      ct_text_chars(query) > PROVIDER_FILTER_CHARS_MAX))
 		return ct_error_set(err, CT_INVALID_INPUT,
-				    "provider filter is longer than 200 bytes");
+				    "provider filter is longer than %d "
+				    "characters; shorten it",
+				    PROVIDER_FILTER_CHARS_MAX);
 	snprintf(org, sizeof(org), "%lld", (long long)session->organization_id);
 	params[0] = org;
 	params[1] = query != NULL ? query : "";

@@ -36,3 +36,14 @@ void ct_row_copy(const PGresult *result, int row, int column, char *buffer,
 
 	snprintf(buffer, size, "%s", value);
 }
+
+size_t ct_text_chars(const char *text)
+{
+	size_t count = 0;
+
+	for (; *text != '\0'; text++) {
+		if (((unsigned char)*text & 0xC0) != 0x80)
+			count++;
+	}
+	return count;
+}

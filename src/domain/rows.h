@@ -1,4 +1,5 @@
-/* Copies fields out of a libpq result into owned C values. */
+/* Copies fields out of a libpq result into owned C values, and measures
+ * the text sent as parameters. */
 #ifndef CARETEAM_DOMAIN_ROWS_H
 #define CARETEAM_DOMAIN_ROWS_H
 
@@ -20,5 +21,9 @@ bool ct_row_bool(const PGresult *result, int row, int column);
 /* Copies the field into a fixed buffer, "" for NULL, cut to fit. */
 void ct_row_copy(const PGresult *result, int row, int column, char *buffer,
 		 size_t size);
+
+/* Returns the number of characters in UTF-8 text: the bytes that do not
+ * continue a character. */
+size_t ct_text_chars(const char *text);
 
 #endif

@@ -107,6 +107,10 @@ static void test_typo_tolerated(void **state)
 	assert_string_equal(search(*state, "ngyuen"), "S-003");
 	assert_string_equal(search(*state, "jose mullr"), "S-001");
 	assert_string_equal(search(*state, "mlller jose"), "S-001");
+	assert_string_equal(search(*state, "okfaor"), "S-005");
+	/* Two slips: the deleted letters of a shared form sit apart. */
+	assert_string_equal(search(*state, "oafors"), "");
+	assert_string_equal(search(*state, "daezex okafor"), "");
 	/* Too short for a slip, and a slip is never looked for in a word
 	 * with a digit. */
 	assert_string_equal(search(*state, "zoa"), "");
@@ -121,6 +125,23 @@ static void test_word_order_free(void **state)
 	assert_string_equal(search(*state, "lan nguyen thi"), "S-003");
 	assert_string_equal(search(*state, "ada oka"), "S-005");
 	assert_string_equal(search(*state, "jose okafor"), "");
+}
+
+/* A no-break space, as in names pasted from documents, separates words
+ * like any other space. */
+static void test_no_break_space(void **state)
+{
+	struct search_fixture *fixture = *state;
+
+	ct_test_add_patient(fixture->admin, &fixture->org, "S-007",
+			    "Van\xc2\xa0" "Aalst", "Ilse", "1975-06-07");
+	assert_string_equal(search(fixture, "aalst"), "S-007");
+	assert_string_equal(search(fixture, "ilse van aalst"), "S-007");
+	assert_string_equal(search(fixture, "van\xc2\xa0" "aalst"), "S-007");
+	ct_test_sql(fixture->admin,
+		    "DELETE FROM careteam.patients WHERE organization_id = %lld"
+		    " AND mrn = 'S-007'",
+		    (long long)fixture->org.id);
 }
 
 /* A renamed patient is found by the new name only. */
@@ -204,7 +225,8 @@ static void test_bad_queries(void **state)
 	struct search_fixture *fixture = *state;
 	struct ct_patient_list list;
 	struct ct_error err;
-	char long_query[300];
+	char long_query[300], accented[301];
+	size_t i;
 
 	assert_string_equal(search(fixture, ""), "");
 	assert_string_equal(search(fixture, "   "), "");
@@ -215,11 +237,23 @@ static void test_bad_queries(void **state)
 	assert_int_equal(
 		ct_patients_search(&fixture->session, "x", 0, &list, &err),
 		CT_INVALID_INPUT);
+	/* Surrounding whitespace is trimmed before the date is checked. */
+	assert_int_equal(ct_patients_search(&fixture->session, " 2023-02-29\t",
+					    10, &list, &err),
+			 CT_INVALID_INPUT);
+	assert_non_null(strstr(err.detail, "YYYY-MM-DD"));
+	assert_string_equal(search(fixture, "1980-03-04\t"), "S-002,S-004");
 	memset(long_query, 'a', sizeof(long_query) - 1);
 	long_query[sizeof(long_query) - 1] = '\0';
 	assert_int_equal(ct_patients_search(&fixture->session, long_query, 10,
 					    &list, &err),
 			 CT_INVALID_INPUT);
+	assert_non_null(strstr(err.detail, "200 characters"));
+	/* The limit counts characters, not bytes: 150 two-byte letters. */
+	for (i = 0; i < 150; i++)
+		memcpy(accented + 2 * i, "\xc3\xa9", 2);
+	accented[300] = '\0';
+	assert_string_equal(search(fixture, accented), "");
 	/* Invalid UTF-8 is rejected by the server as a data exception. */
 	assert_int_equal(ct_patients_search(&fixture->session, "\xff\xfe", 10,
 					    &list, &err),
@@ -270,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_apostrophe_ignored),
 		cmocka_unit_test(test_typo_tolerated),
 		cmocka_unit_test(test_word_order_free),
+		cmocka_unit_test(test_no_break_space),
 		cmocka_unit_test(test_rename_reindexes),
 		cmocka_unit_test(test_short_prefixes),
 		cmocka_unit_test(test_mrn_and_birth_date),

@@ -175,7 +175,8 @@ static void test_roles_own_nothing(void **state)
 				  " WHERE n.nspname = 'careteam' AND"
 				  " pg_get_userbyid(p.proowner) NOT IN"
 				  " ('careteam_owner', 'careteam_auth')"),
-		"search_by_word,search_by_words,search_patients");
+		"search_by_word,search_by_words,search_patients,"
+		"slip_words");
 	assert_string_equal(ct_test_sql_value(fixture->admin,
 					      "SELECT rolsuper OR rolcanlogin"
 					      " FROM pg_roles WHERE rolname ="
