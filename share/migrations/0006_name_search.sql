@@ -118,6 +118,9 @@ ALTER TABLE careteam.patients
 
 DROP INDEX careteam.patients_search_name_trgm;
 CREATE INDEX patients_name_keys ON careteam.patients USING gin (name_keys);
+-- An MRN is found whatever the letter case it is typed in.
+CREATE INDEX patients_mrn_folded
+    ON careteam.patients (organization_id, lower(mrn));
 
 CREATE TABLE careteam.patient_words (
     organization_id bigint NOT NULL,
@@ -158,8 +161,11 @@ LANGUAGE sql VOLATILE
 SET search_path = careteam, pg_catalog, pg_temp
 AS $$
     WITH added AS (
+        -- In byte order, so that two statements adding the same new words
+        -- take their index entries in the same order and cannot deadlock.
         INSERT INTO name_lexicon (organization_id, word)
-        SELECT DISTINCT p_org, w FROM unnest(p_words) AS w
+        SELECT DISTINCT p_org, w COLLATE "C" FROM unnest(p_words) AS w
+         ORDER BY 2
         ON CONFLICT DO NOTHING
         RETURNING word
     )
@@ -463,8 +469,8 @@ END
 $$;
 
 -- Searches one organization's patients. A query of the form YYYY-MM-DD
--- matches the date of birth. Any other query matches the MRN exactly, in
--- any letter case, and the name by words: see search_by_word and
+-- matches the date of birth. Any other query matches the MRN, in any
+-- letter case, and the name by words: see search_by_word and
 -- search_by_words. Exact MRN matches come first.
 CREATE OR REPLACE FUNCTION careteam.search_patients(p_org bigint,
                                                     p_query text,
@@ -496,8 +502,8 @@ BEGIN
     ELSE
         v_ids := ARRAY(SELECT p.id FROM patients p
                         WHERE p.organization_id = p_org
-                          AND p.mrn IN (v_query, upper(v_query))
-                        ORDER BY p.mrn = v_query DESC
+                          AND lower(p.mrn) = lower(v_query)
+                        ORDER BY p.mrn = v_query DESC, p.mrn
                         LIMIT v_limit);
         v_words := name_words(v_query);
         IF cardinality(v_words) = 1 AND cardinality(v_ids) < v_limit THEN

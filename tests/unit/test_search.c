@@ -198,7 +198,20 @@ static void test_short_prefixes(void **state)
 
 static void test_mrn_and_birth_date(void **state)
 {
+	struct search_fixture *fixture = *state;
+
 	assert_string_equal(search(*state, "S-004"), "S-004");
+	assert_string_equal(search(*state, "s-004"), "S-004");
+	/* An MRN stored in lower case is found in any case too, and the one
+	 * typed exactly comes first. */
+	ct_test_add_patient(fixture->admin, &fixture->org, "s-004", "Quorn",
+			    "Edda", "1930-01-01");
+	assert_string_equal(search(*state, "S-004"), "S-004,s-004");
+	assert_string_equal(search(*state, "s-004"), "s-004,S-004");
+	ct_test_sql(fixture->admin,
+		    "DELETE FROM careteam.patients WHERE organization_id = %lld"
+		    " AND mrn = 's-004'",
+		    (long long)fixture->org.id);
 	/* Same date of birth: sorted by family name, then given name. */
 	assert_string_equal(search(*state, "1980-03-04"), "S-002,S-004");
 }
