@@ -281,7 +281,8 @@ $$;
 -- value, while a custom plan would be made again on every call: at these
 -- row counts, planning took longer than running.
 
--- Returns the words of p_org one typing slip from p_word: a letter
+-- Returns the words of p_org one typing slip from p_word, some more than
+-- once: a letter
 -- missing, added or changed, or two neighbours swapped. Two such words
 -- share a form with one letter deleted. Sharing one is not enough on its
 -- own ("masri" and "marin" both give "mari"), so the deleted letters must
@@ -293,17 +294,23 @@ LANGUAGE plpgsql STABLE
 SET search_path = careteam, pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
+DECLARE
+    v_form record;
 BEGIN
-    RETURN QUERY
-        SELECT DISTINCT v.word::text
-          FROM word_variants(p_word) AS q
-          JOIN name_variants v
-            ON v.organization_id = p_org AND v.variant = q.variant
-         WHERE v.word <> p_word
-           AND (v.letter_at = 0 OR q.letter_at = 0
-                OR v.letter_at = q.letter_at
-                OR (abs(v.letter_at - q.letter_at) = 1
-                    AND v.letter = q.letter));
+    -- One index lookup per form: as a join, the plan could not know how
+    -- few forms there are and read all of name_variants instead.
+    FOR v_form IN SELECT * FROM word_variants(p_word) LOOP
+        RETURN QUERY
+            SELECT v.word::text
+              FROM name_variants v
+             WHERE v.organization_id = p_org
+               AND v.variant = v_form.variant
+               AND v.word <> p_word
+               AND (v.letter_at = 0 OR v_form.letter_at = 0
+                    OR v.letter_at = v_form.letter_at
+                    OR (abs(v.letter_at - v_form.letter_at) = 1
+                        AND v.letter = v_form.letter));
+    END LOOP;
 END
 $$;
 
@@ -351,10 +358,10 @@ BEGIN
     END IF;
 
     FOR v_slip IN
-        SELECT w
+        SELECT DISTINCT w COLLATE "C"
           FROM slip_words(p_org, p_word) AS w
          WHERE NOT starts_with(w, p_word)
-         ORDER BY w COLLATE "C"
+         ORDER BY 1
     LOOP
         FOR v_id IN
             SELECT w.patient_id
@@ -426,7 +433,7 @@ BEGIN
         END IF;
         IF p_slips AND has_slips(v_word) THEN
             v_keys := v_keys
-                      || ARRAY(SELECT v_org || w
+                      || ARRAY(SELECT DISTINCT v_org || w
                                  FROM slip_words(p_org, v_word) AS w
                                 WHERE w <> ALL (p_words));
         END IF;
