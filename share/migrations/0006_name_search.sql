@@ -265,6 +265,7 @@ BEGIN
     PERFORM learn_words(organization_id, array_agg(DISTINCT word))
        FROM patient_words
       GROUP BY organization_id;
+    ANALYZE patient_words, name_lexicon, name_variants;
 END
 $$;
 
