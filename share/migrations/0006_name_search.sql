@@ -282,8 +282,7 @@ $$;
 -- value, while a custom plan would be made again on every call: at these
 -- row counts, planning took longer than running.
 
--- Returns the words of p_org one typing slip from p_word, some more than
--- once: a letter
+-- Returns the words of p_org one typing slip from p_word: a letter
 -- missing, added or changed, or two neighbours swapped. Two such words
 -- share a form with one letter deleted. Sharing one is not enough on its
 -- own ("masri" and "marin" both give "mari"), so the deleted letters must
@@ -296,22 +295,23 @@ SET search_path = careteam, pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
-    v_form record;
+    v_forms text[] := ARRAY(SELECT f.variant FROM word_variants(p_word) AS f);
 BEGIN
-    -- One index lookup per form: as a join, the plan could not know how
-    -- few forms there are and read all of name_variants instead.
-    FOR v_form IN SELECT * FROM word_variants(p_word) LOOP
-        RETURN QUERY
-            SELECT v.word::text
-              FROM name_variants v
-             WHERE v.organization_id = p_org
-               AND v.variant = v_form.variant
-               AND v.word <> p_word
-               AND (v.letter_at = 0 OR v_form.letter_at = 0
-                    OR v.letter_at = v_form.letter_at
-                    OR (abs(v.letter_at - v_form.letter_at) = 1
-                        AND v.letter = v_form.letter));
-    END LOOP;
+    -- The forms as an array, so that the plan looks each up in the index
+    -- (as a join it could not know how few there are), then the rule on
+    -- the few words found.
+    RETURN QUERY
+        SELECT DISTINCT v.word::text
+          FROM name_variants v
+         WHERE v.organization_id = p_org
+           AND v.variant = ANY (v_forms)
+           AND v.word <> p_word
+           AND EXISTS (SELECT FROM word_variants(p_word) AS q
+                        WHERE q.variant = v.variant
+                          AND (v.letter_at = 0 OR q.letter_at = 0
+                               OR v.letter_at = q.letter_at
+                               OR (abs(v.letter_at - q.letter_at) = 1
+                                   AND v.letter = q.letter)));
 END
 $$;
 
