@@ -319,9 +319,13 @@ $$;
 -- beginning with p_word and, for each of p_others, a key beginning with
 -- it. They come in the order of that word, then sort_name. When p_word
 -- has four letters or more, patients with a word one slip from it follow.
+-- With p_rows_max, at most that many rows of patient_words are read, and
+-- the result is NULL when they found fewer than p_limit patients but more
+-- rows remained.
 CREATE FUNCTION careteam.search_by_word(p_org bigint, p_word text,
                                         p_others text[], p_limit integer,
-                                        p_skip bigint[])
+                                        p_skip bigint[],
+                                        p_rows_max integer DEFAULT NULL)
 RETURNS bigint[]
 LANGUAGE plpgsql STABLE
 SET search_path = careteam, pg_catalog, pg_temp
@@ -337,14 +341,17 @@ BEGIN
     -- read no further than needed.
     FOR v_id IN
         SELECT w.patient_id
-          FROM patient_words w
-         WHERE w.organization_id = p_org
-           AND w.word >= p_word AND w.word < prefix_end(p_word)
-           AND (p_others IS NULL
-                OR EXISTS (SELECT FROM patients p
-                            WHERE p.organization_id = w.organization_id
-                              AND p.id = w.patient_id
-                              AND keys_have_prefixes(p.name_keys, p_others)))
+          FROM (SELECT w.organization_id, w.word, w.sort_name, w.patient_id
+                  FROM patient_words w
+                 WHERE w.organization_id = p_org
+                   AND w.word >= p_word AND w.word < prefix_end(p_word)
+                 ORDER BY w.word, w.sort_name, w.patient_id
+                 LIMIT p_rows_max) AS w
+         WHERE p_others IS NULL
+            OR EXISTS (SELECT FROM patients p
+                        WHERE p.organization_id = w.organization_id
+                          AND p.id = w.patient_id
+                          AND keys_have_prefixes(p.name_keys, p_others))
          ORDER BY w.word, w.sort_name, w.patient_id
     LOOP
         CONTINUE WHEN v_id = ANY (v_ids) OR v_id = ANY (p_skip);
@@ -353,6 +360,16 @@ BEGIN
             RETURN v_ids;
         END IF;
     END LOOP;
+
+    IF p_rows_max IS NOT NULL
+       AND (SELECT count(*) FROM (SELECT FROM patient_words w
+                                   WHERE w.organization_id = p_org
+                                     AND w.word >= p_word
+                                     AND w.word < prefix_end(p_word)
+                                   LIMIT p_rows_max + 1) AS r) > p_rows_max
+    THEN
+        RETURN NULL;
+    END IF;
 
     IF NOT has_slips(p_word) OR p_others IS NOT NULL THEN
         RETURN v_ids;
@@ -388,6 +405,13 @@ RETURNS integer
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN 64;
 
+-- The most rows of patient_words a search walks for a short prefix
+-- before it turns to the GIN index instead.
+CREATE FUNCTION careteam.walk_rows_max()
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN 4000;
+
 -- Returns up to p_limit patients of p_org, not in p_skip, who match every
 -- word of p_words, exactly or as a prefix, or, with p_slips, also one
 -- slip away. A slip never turns one query word into another, so that
@@ -409,6 +433,7 @@ DECLARE
     v_keys    text[];
     v_exact   text[] := '{}';
     v_broad   text[] := '{}';
+    v_walk    text := '';
     -- The keys each other word expands to, one array literal per word.
     v_narrow  text[] := '{}';
     v_ids     bigint[];
@@ -430,6 +455,9 @@ BEGIN
                          LIMIT prefix_expansion_max() + 1);
         IF cardinality(v_keys) > prefix_expansion_max() THEN
             v_broad := v_broad || (v_org || v_word);
+            IF length(v_word) > length(v_walk) THEN
+                v_walk := v_word;
+            END IF;
             CONTINUE;
         END IF;
         IF p_slips AND has_slips(v_word) THEN
@@ -453,6 +481,20 @@ BEGIN
         RETURN search_by_word(p_org, v_longest,
                               array_remove(v_broad, v_org || v_longest),
                               p_limit, p_skip);
+    END IF;
+
+    -- A short prefix beside a common word ("maria g") would leave the
+    -- index tens of thousands of candidates. Walking the prefix in name
+    -- order and checking every word as a prefix on each patient usually
+    -- fills the limit within a few thousand rows; only when it does not
+    -- does the index take over.
+    IF cardinality(v_broad) > 0 AND NOT p_slips THEN
+        v_ids := search_by_word(p_org, v_walk,
+                                array_remove(v_exact, v_org || v_walk),
+                                p_limit, p_skip, walk_rows_max());
+        IF v_ids IS NOT NULL THEN
+            RETURN v_ids;
+        END IF;
     END IF;
 
     -- The GIN index intersects the first two words. A single word is
@@ -600,12 +642,13 @@ ALTER FUNCTION careteam.has_slips(text) OWNER TO careteam_owner;
 ALTER FUNCTION careteam.keys_have_prefixes(text[], text[])
     OWNER TO careteam_owner;
 ALTER FUNCTION careteam.prefix_expansion_max() OWNER TO careteam_owner;
+ALTER FUNCTION careteam.walk_rows_max() OWNER TO careteam_owner;
 ALTER FUNCTION careteam.learn_words(bigint, text[]) OWNER TO careteam_owner;
 ALTER FUNCTION careteam.index_new_patients() OWNER TO careteam_owner;
 ALTER FUNCTION careteam.unindex_old_patients() OWNER TO careteam_owner;
 ALTER FUNCTION careteam.reindex_renamed_patient() OWNER TO careteam_owner;
 ALTER FUNCTION careteam.rebuild_name_index() OWNER TO careteam_owner;
-ALTER FUNCTION careteam.search_by_word(bigint, text, text[], integer, bigint[])
+ALTER FUNCTION careteam.search_by_word(bigint, text, text[], integer, bigint[], integer)
     OWNER TO careteam_reader;
 ALTER FUNCTION careteam.search_by_words(bigint, text[], boolean, integer, bigint[])
     OWNER TO careteam_reader;
@@ -616,11 +659,12 @@ REVOKE ALL ON FUNCTION careteam.name_words(text),
        careteam.name_keys(bigint, text, text), careteam.word_variants(text),
        careteam.prefix_end(text), careteam.has_slips(text),
        careteam.keys_have_prefixes(text[], text[]),
-       careteam.prefix_expansion_max(), careteam.learn_words(bigint, text[]),
+       careteam.prefix_expansion_max(), careteam.walk_rows_max(),
+       careteam.learn_words(bigint, text[]),
        careteam.index_new_patients(), careteam.unindex_old_patients(),
        careteam.reindex_renamed_patient(), careteam.rebuild_name_index(),
        careteam.slip_words(bigint, text),
-       careteam.search_by_word(bigint, text, text[], integer, bigint[]),
+       careteam.search_by_word(bigint, text, text[], integer, bigint[], integer),
        careteam.search_by_words(bigint, text[], boolean, integer, bigint[]),
        careteam.search_patients(bigint, text, integer)
     FROM PUBLIC;
@@ -631,7 +675,7 @@ GRANT EXECUTE ON FUNCTION careteam.name_words(text),
       careteam.name_keys(bigint, text, text), careteam.word_variants(text),
       careteam.prefix_end(text), careteam.has_slips(text),
       careteam.keys_have_prefixes(text[], text[]),
-      careteam.prefix_expansion_max()
+      careteam.prefix_expansion_max(), careteam.walk_rows_max()
     TO careteam_owner, careteam_auth, careteam_staff, careteam_reader;
 GRANT EXECUTE ON FUNCTION careteam.learn_words(bigint, text[]),
       careteam.index_new_patients(), careteam.unindex_old_patients(),

@@ -753,7 +753,7 @@ static void test_temp_tables_cannot_shadow(void **state)
 				  " 'reject_audit_change', 'name_words',"
 				  " 'name_keys', 'word_variants', 'prefix_end',"
 				  " 'has_slips', 'keys_have_prefixes',"
-				  " 'prefix_expansion_max')"),
+				  " 'prefix_expansion_max', 'walk_rows_max')"),
 		"0");
 }
 
