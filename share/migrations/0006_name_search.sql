@@ -413,9 +413,9 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN 4000;
 
 -- Returns up to p_limit patients of p_org, not in p_skip, who match every
--- word of p_words, exactly or as a prefix, or, with p_slips, also one
--- slip away. A slip never turns one query word into another, so that
--- "maria marin" does not match every Maria. Patients whose words include
+-- word of p_words, exactly or as a prefix, or, with p_slips, one slip away
+-- for a word that begins no name as typed. A slip never turns one query
+-- word into another, so that "maria marin" does not match every Maria. Patients whose words include
 -- every query word exactly come first, then the others, each in sort_name
 -- order.
 CREATE FUNCTION careteam.search_by_words(p_org bigint, p_words text[],
@@ -434,6 +434,7 @@ DECLARE
     v_exact   text[] := '{}';
     v_broad   text[] := '{}';
     v_walk    text := '';
+    v_slipped boolean := false;
     -- The keys each other word expands to, one array literal per word.
     v_narrow  text[] := '{}';
     v_ids     bigint[];
@@ -460,17 +461,25 @@ BEGIN
             END IF;
             CONTINUE;
         END IF;
-        IF p_slips AND has_slips(v_word) THEN
-            v_keys := v_keys
-                      || ARRAY(SELECT DISTINCT v_org || w
-                                 FROM slip_words(p_org, v_word) AS w
-                                WHERE w <> ALL (p_words));
+        -- A slip is looked for only in a word that begins no name as
+        -- typed: "maria" is most likely meant, and its slips (marie,
+        -- mario, marta) would bring in thousands of other patients.
+        IF p_slips AND cardinality(v_keys) = 0 AND has_slips(v_word) THEN
+            v_keys := ARRAY(SELECT DISTINCT v_org || w
+                              FROM slip_words(p_org, v_word) AS w
+                             WHERE w <> ALL (p_words));
+            v_slipped := true;
         END IF;
         IF cardinality(v_keys) = 0 THEN
             RETURN '{}';
         END IF;
         v_narrow := v_narrow || v_keys::text;
     END LOOP;
+
+    -- With no word to correct, the words as typed were searched already.
+    IF p_slips AND NOT v_slipped THEN
+        RETURN '{}';
+    END IF;
 
     -- Only short prefixes: walk the longest in name order and check the
     -- others on each patient, which stops at the limit.
