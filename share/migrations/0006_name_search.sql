@@ -414,7 +414,7 @@ RETURN 4000;
 
 -- Returns up to p_limit patients of p_org, not in p_skip, who match every
 -- word of p_words, exactly or as a prefix, or, with p_slips, one slip away
--- for a word that begins no name as typed. A slip never turns one query
+-- for a word that is not a name as typed. A slip never turns one query
 -- word into another, so that "maria marin" does not match every Maria. Patients whose words include
 -- every query word exactly come first, then the others, each in sort_name
 -- order.
@@ -461,13 +461,16 @@ BEGIN
             END IF;
             CONTINUE;
         END IF;
-        -- A slip is looked for only in a word that begins no name as
+        -- A slip is looked for only in a word that is not a name as
         -- typed: "maria" is most likely meant, and its slips (marie,
-        -- mario, marta) would bring in thousands of other patients.
-        IF p_slips AND cardinality(v_keys) = 0 AND has_slips(v_word) THEN
-            v_keys := ARRAY(SELECT DISTINCT v_org || w
-                              FROM slip_words(p_org, v_word) AS w
-                             WHERE w <> ALL (p_words));
+        -- mario, marta) would bring in thousands of other patients. The
+        -- word itself, when it is a name, comes first in its range.
+        IF p_slips AND has_slips(v_word)
+           AND v_keys[1] IS DISTINCT FROM v_org || v_word THEN
+            v_keys := v_keys
+                      || ARRAY(SELECT DISTINCT v_org || w
+                                 FROM slip_words(p_org, v_word) AS w
+                                WHERE w <> ALL (p_words));
             v_slipped := true;
         END IF;
         IF cardinality(v_keys) = 0 THEN
