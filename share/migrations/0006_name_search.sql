@@ -413,13 +413,13 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN 4000;
 
 -- Returns up to p_limit patients of p_org, not in p_skip, who match every
--- word of p_words, exactly or as a prefix, or, with p_slips, one slip away
--- for a word that is not a name as typed. A slip never turns one query
+-- word of p_words, exactly or as a prefix. With p_slips 1, a word that is
+-- not a name as typed may also be one slip away; with 2, any word may. A slip never turns one query
 -- word into another, so that "maria marin" does not match every Maria. Patients whose words include
 -- every query word exactly come first, then the others, each in sort_name
 -- order.
 CREATE FUNCTION careteam.search_by_words(p_org bigint, p_words text[],
-                                         p_slips boolean, p_limit integer,
+                                         p_slips integer, p_limit integer,
                                          p_skip bigint[])
 RETURNS bigint[]
 LANGUAGE plpgsql STABLE
@@ -465,8 +465,9 @@ BEGIN
         -- typed: "maria" is most likely meant, and its slips (marie,
         -- mario, marta) would bring in thousands of other patients. The
         -- word itself, when it is a name, comes first in its range.
-        IF p_slips AND has_slips(v_word)
-           AND v_keys[1] IS DISTINCT FROM v_org || v_word THEN
+        IF p_slips > 0 AND has_slips(v_word)
+           AND (p_slips = 2 OR v_keys[1] IS DISTINCT FROM v_org || v_word)
+        THEN
             v_keys := v_keys
                       || ARRAY(SELECT DISTINCT v_org || w
                                  FROM slip_words(p_org, v_word) AS w
@@ -480,14 +481,14 @@ BEGIN
     END LOOP;
 
     -- With no word to correct, the words as typed were searched already.
-    IF p_slips AND NOT v_slipped THEN
+    IF p_slips > 0 AND NOT v_slipped THEN
         RETURN '{}';
     END IF;
 
     -- Only short prefixes: walk the longest in name order and check the
     -- others on each patient, which stops at the limit.
     IF cardinality(v_narrow) = 0 THEN
-        IF p_slips THEN
+        IF p_slips > 0 THEN
             RETURN '{}';
         END IF;
         RETURN search_by_word(p_org, v_longest,
@@ -500,7 +501,7 @@ BEGIN
     -- order and checking every word as a prefix on each patient usually
     -- fills the limit within a few thousand rows; only when it does not
     -- does the index take over.
-    IF cardinality(v_broad) > 0 AND NOT p_slips THEN
+    IF cardinality(v_broad) > 0 AND p_slips = 0 THEN
         v_ids := search_by_word(p_org, v_walk,
                                 array_remove(v_exact, v_org || v_walk),
                                 p_limit, p_skip, walk_rows_max());
@@ -548,6 +549,8 @@ DECLARE
     v_limit integer := greatest(coalesce(p_limit, 0), 0);
     v_words text[];
     v_ids   bigint[];
+    v_found integer;
+    v_level integer;
 BEGIN
     PERFORM require_member(p_org, 'read-only');
 
@@ -574,17 +577,17 @@ BEGIN
                                              v_ids);
         ELSIF cardinality(v_words) > 1 THEN
             -- Typing slips are looked for only when the words as typed
-            -- leave room.
-            IF cardinality(v_ids) < v_limit THEN
-                v_ids := v_ids || search_by_words(p_org, v_words, false,
+            -- leave room, first in the words that are not names. A word
+            -- that is a name is corrected only when nothing else is found,
+            -- since a slip may turn one name into another.
+            v_found := cardinality(v_ids);
+            FOR v_level IN 0 .. 2 LOOP
+                EXIT WHEN cardinality(v_ids) >= v_limit
+                          OR (v_level = 2 AND cardinality(v_ids) > v_found);
+                v_ids := v_ids || search_by_words(p_org, v_words, v_level,
                                                   v_limit - cardinality(v_ids),
                                                   v_ids);
-            END IF;
-            IF cardinality(v_ids) < v_limit THEN
-                v_ids := v_ids || search_by_words(p_org, v_words, true,
-                                                  v_limit - cardinality(v_ids),
-                                                  v_ids);
-            END IF;
+            END LOOP;
         END IF;
     END IF;
 
@@ -662,7 +665,7 @@ ALTER FUNCTION careteam.reindex_renamed_patient() OWNER TO careteam_owner;
 ALTER FUNCTION careteam.rebuild_name_index() OWNER TO careteam_owner;
 ALTER FUNCTION careteam.search_by_word(bigint, text, text[], integer, bigint[], integer)
     OWNER TO careteam_reader;
-ALTER FUNCTION careteam.search_by_words(bigint, text[], boolean, integer, bigint[])
+ALTER FUNCTION careteam.search_by_words(bigint, text[], integer, integer, bigint[])
     OWNER TO careteam_reader;
 ALTER FUNCTION careteam.search_patients(bigint, text, integer)
     OWNER TO careteam_reader;
@@ -677,7 +680,7 @@ REVOKE ALL ON FUNCTION careteam.name_words(text),
        careteam.reindex_renamed_patient(), careteam.rebuild_name_index(),
        careteam.slip_words(bigint, text),
        careteam.search_by_word(bigint, text, text[], integer, bigint[], integer),
-       careteam.search_by_words(bigint, text[], boolean, integer, bigint[]),
+       careteam.search_by_words(bigint, text[], integer, integer, bigint[]),
        careteam.search_patients(bigint, text, integer)
     FROM PUBLIC;
 

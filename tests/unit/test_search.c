@@ -127,6 +127,23 @@ static void test_word_order_free(void **state)
 	assert_string_equal(search(*state, "jose okafor"), "");
 }
 
+/* A slip can turn one name into another. The name typed is corrected
+ * only when nothing matches the words otherwise. */
+static void test_slip_into_other_name(void **state)
+{
+	struct search_fixture *fixture = *state;
+
+	ct_test_add_patient(fixture->admin, &fixture->org, "S-008", "Okafo",
+			    "Bola", "1966-04-05");
+	assert_string_equal(search(fixture, "okafo"), "S-008,S-005");
+	assert_string_equal(search(fixture, "bola okafo"), "S-008");
+	assert_string_equal(search(fixture, "adaeze okafo"), "S-005");
+	ct_test_sql(fixture->admin,
+		    "DELETE FROM careteam.patients WHERE organization_id = %lld"
+		    " AND mrn = 'S-008'",
+		    (long long)fixture->org.id);
+}
+
 /* A no-break space, as in names pasted from documents, separates words
  * like any other space. */
 static void test_no_break_space(void **state)
@@ -317,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_apostrophe_ignored),
 		cmocka_unit_test(test_typo_tolerated),
 		cmocka_unit_test(test_word_order_free),
+		cmocka_unit_test(test_slip_into_other_name),
 		cmocka_unit_test(test_no_break_space),
 		cmocka_unit_test(test_rename_reindexes),
 		cmocka_unit_test(test_short_prefixes),
