@@ -219,7 +219,7 @@ static void open_log(void)
 /* ---- Phases ---- */
 
 /* Returns whether BENCH_SECTIONS, when set, names the section. */
-static bool wanted(const struct bench_env *env, const char *name)
+static bool section_selected(const struct bench_env *env, const char *name)
 {
 	size_t length = strlen(name);
 	const char *at = env->sections;
@@ -242,7 +242,7 @@ static void run_section(void (*section)(const struct bench_env *, const char *),
 			const char *name, const struct bench_env *env,
 			const char *phase)
 {
-	if (!wanted(env, name))
+	if (!section_selected(env, name))
 		return;
 	double started = bench_now_ms();
 
@@ -286,7 +286,7 @@ int main(void)
 	run_section(bench_search, "search", &env, PHASE_MIGRATED);
 	run_section(bench_contention, "contention", &env, PHASE_MIGRATED);
 	run_section(bench_keys, "keys", &env, PHASE_MIGRATED);
-	if (wanted(&env, "bulk"))
+	if (section_selected(&env, "bulk"))
 		report_bulk();
 	pty_harness_shutdown();
 
